@@ -1,0 +1,48 @@
+/** Parsers for command-line values: each throws InvalidArgumentError with a one-line reason. */
+import { isIP } from 'node:net';
+import { InvalidArgumentError } from 'commander';
+import { LOG_LEVELS, type LogLevel } from '../engine/log';
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError(`expected a port number 0-65535 (0 picks a free port), got '${value}'`);
+  }
+  return n;
+}
+
+export function parseIp(value: string): string {
+  if (isIP(value) === 0) throw new InvalidArgumentError(`expected an IP address, got '${value}'`);
+  return value;
+}
+
+export function parseLoopback(value: string): string {
+  const ip = parseIp(value);
+  if (!(ip === '::1' || ip.startsWith('127.'))) {
+    throw new InvalidArgumentError(
+      `the UI has no TLS and must stay on a loopback address (127.0.0.1 or ::1), got '${value}'`,
+    );
+  }
+  return ip;
+}
+
+export function parseCidr(value: string): string {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
+  const prefix = m ? Number(m[2]) : NaN;
+  if (!m || isIP(m[1] ?? '') !== 4 || prefix < 8 || prefix > 28) {
+    throw new InvalidArgumentError(`expected an IPv4 CIDR between /8 and /28 such as 10.42.0.0/16, got '${value}'`);
+  }
+  return value;
+}
+
+export function parseLogLevel(value: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+  }
+  return value as LogLevel;
+}
+
+/** Collects a repeatable option into a list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,122 @@
+/**
+ * The API server's HTTPS front: TLS with the cluster's serving pair, client certificates
+ * verified against the cluster CA, and the unauthenticated endpoints Kubernetes leaves open
+ * (/livez, /readyz, /healthz, /version). Every other path requires credentials; the Kubernetes
+ * resource API is mounted here by the API server proper.
+ *
+ * Known limitations: only the health and version endpoints exist so far, so an authenticated
+ * request for anything else gets 404 NotFound.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { EngineError } from '../errors';
+import { versionInfo } from '../version';
+import { authenticate } from './authn';
+import type { HealthChecks } from './healthz';
+import { failureStatus, type StatusBody } from './status';
+
+export interface ApiServerOptions {
+  bindAddress: string;
+  port: number;
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+  liveness: HealthChecks;
+  readiness: HealthChecks;
+}
+
+export interface ApiServer {
+  /** The port actually bound (differs from the option when it was 0). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const server = https.createServer(
+    {
+      cert: opts.certPem,
+      key: opts.keyPem,
+      ca: opts.caPem,
+      // Ask for a client certificate but let requests without one through, so the health and
+      // version endpoints stay open; authenticate() then decides per request.
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+    },
+    (req, res) => {
+      handle(req, res, opts).catch((err: unknown) => {
+        if (!res.headersSent) {
+          sendStatus(res, failureStatus(500, 'InternalError', (err as Error).message));
+        } else res.destroy();
+      });
+    },
+  );
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const where = `${opts.bindAddress}:${opts.port}`;
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new EngineError(
+              'PORT_IN_USE',
+              `API port ${opts.port} is already in use on ${opts.bindAddress}; stop what uses it or pass --secure-port`,
+              { cause: err },
+            )
+          : new EngineError('BIND_FAILED', `cannot listen on ${where}: ${err.message}`, { cause: err }),
+      );
+    });
+    server.listen(opts.port, opts.bindAddress, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Long-lived connections (watches, kept-alive clients) must not hold shutdown open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServerOptions) {
+  const url = new URL(req.url ?? '/', 'https://apiserver');
+  switch (url.pathname) {
+    case '/livez':
+    case '/healthz':
+      return sendHealth(res, await opts.liveness.report(url.pathname.slice(1), url.searchParams));
+    case '/readyz':
+      return sendHealth(res, await opts.readiness.report('readyz', url.searchParams));
+    case '/version':
+      return sendJson(res, 200, versionInfo());
+  }
+  const user = authenticate(req.socket as TLSSocket);
+  if (!user) return sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
+  return sendStatus(
+    res,
+    failureStatus(404, 'NotFound', `the server could not find the requested resource`),
+  );
+}
+
+function sendHealth(res: ServerResponse, report: { healthy: boolean; body: string }) {
+  res.writeHead(report.healthy ? 200 : 500, {
+    'content-type': 'text/plain; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-cache, private',
+  });
+  res.end(report.body);
+}
+
+function sendStatus(res: ServerResponse, status: StatusBody) {
+  sendJson(res, status.code, status);
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown) {
+  res.writeHead(code, {
+    'content-type': 'application/json',
+    'cache-control': 'no-cache, private',
+  });
+  res.end(JSON.stringify(body));
+}

@@ -5,14 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type {
-  ArgsOf,
-  Envelope,
-  EventChannel,
-  Events,
-  RequestChannel,
-  ResultOf,
-} from '../contract';
+import type { ArgsOf, Envelope, EventChannel, Events, RequestChannel, ResultOf } from '../contract';
 import type { Logger } from '../engine/log';
 import { BackendError } from './errors';
 import { redact } from './redact';
@@ -34,7 +27,7 @@ interface Entry {
 /** Schema for channels that take no arguments: transports deliver undefined or null. */
 export const noArgs = z
   .union([z.undefined(), z.null()])
-  .transform(() => undefined) as unknown as z.ZodType<void>;
+  .transform(() => undefined) as unknown as z.ZodType<undefined>;
 
 export class HandlerRegistry {
   private readonly entries = new Map<string, Entry>();

@@ -30,7 +30,9 @@ export function parseCidr(value: string): string {
   const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(value);
   const prefix = m ? Number(m[2]) : NaN;
   if (!m || isIP(m[1] ?? '') !== 4 || prefix < 8 || prefix > 28) {
-    throw new InvalidArgumentError(`expected an IPv4 CIDR between /8 and /28 such as 10.42.0.0/16, got '${value}'`);
+    throw new InvalidArgumentError(
+      `expected an IPv4 CIDR between /8 and /28 such as 10.42.0.0/16, got '${value}'`,
+    );
   }
   return value;
 }

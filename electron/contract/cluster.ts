@@ -31,11 +31,11 @@ export interface ClusterStatus {
 
 export interface ClusterRequests {
   /** Current status, as last observed by the backend. */
-  'cluster:status': { args: void; result: ClusterStatus };
+  'cluster:status': { args: undefined; result: ClusterStatus };
   /** Start the control plane; resolves once it is running (or rejects with why it failed). */
-  'cluster:start': { args: void; result: ClusterStatus };
+  'cluster:start': { args: undefined; result: ClusterStatus };
   /** Stop the control plane gracefully; resolves once it has stopped. */
-  'cluster:stop': { args: void; result: ClusterStatus };
+  'cluster:stop': { args: undefined; result: ClusterStatus };
 }
 
 /** Frames of the `cluster:events` stream. */

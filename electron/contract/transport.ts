@@ -7,8 +7,7 @@ import type { Envelope } from './envelope';
 export type ClientFrame = { t: 'req'; id: number; channel: string; args: unknown };
 
 export type ServerFrame =
-  | { t: 'res'; id: number; envelope: Envelope<unknown> }
-  | { t: 'evt'; channel: string; payload: unknown };
+  { t: 'res'; id: number; envelope: Envelope<unknown> } | { t: 'evt'; channel: string; payload: unknown };
 
 /** Path of the WebSocket endpoint on the headless UI server. */
 export const WS_PATH = '/ws';

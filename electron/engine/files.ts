@@ -7,11 +7,7 @@ import path from 'node:path';
  * new content is on disk before the call returns: temp file (created with `mode`, so a key is
  * never readable by others even briefly) → fsync → rename → fsync of the directory.
  */
-export async function writeFileAtomic(
-  file: string,
-  data: string | Uint8Array,
-  mode = 0o600,
-): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'wx', mode);

@@ -8,8 +8,7 @@ import type { EngineErrorCode } from './errors';
 import type { LogLevel } from './log';
 
 export type HostCommand =
-  | { type: 'start'; config: ControlPlaneConfig; logLevel: LogLevel }
-  | { type: 'stop' };
+  { type: 'start'; config: ControlPlaneConfig; logLevel: LogLevel } | { type: 'stop' };
 
 export type HostMessage = {
   type: 'state';

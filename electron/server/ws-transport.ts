@@ -19,7 +19,7 @@ const clientFrame = z.object({
   t: z.literal('req'),
   id: z.number().int().nonnegative(),
   channel: z.string().max(200),
-  args: z.unknown(),
+  args: z.unknown().optional(),
 });
 
 export interface WsTransport {

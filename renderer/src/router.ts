@@ -36,7 +36,12 @@ const PENDING: Record<string, string> = {
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/overview' },
-  { path: '/login', name: 'login', component: () => import('./views/login/LoginView.vue'), meta: { public: true } },
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('./views/login/LoginView.vue'),
+    meta: { public: true },
+  },
   { path: '/overview', component: () => import('./views/overview/OverviewView.vue') },
   ...NAV.filter((n) => PENDING[n.path]).map((n) => ({
     path: n.path,

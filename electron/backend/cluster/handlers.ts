@@ -18,7 +18,9 @@ export function registerClusterHandlers(
     try {
       await engine.start();
     } catch (err) {
-      throw new BackendError('UNAVAILABLE', `the cluster did not start: ${(err as Error).message}`, { cause: err });
+      throw new BackendError('UNAVAILABLE', `the cluster did not start: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return status.refresh();
   });

@@ -14,11 +14,17 @@ export async function probeApiServer(apiUrl: string, caPem: string, timeoutMs = 
   try {
     const readyz = await get(new URL('/readyz', apiUrl), caPem, timeoutMs);
     if (readyz.status !== 200) {
-      return { ready: false, gitVersion: null, error: `/readyz answered ${readyz.status}: ${readyz.body.trim()}` };
+      return {
+        ready: false,
+        gitVersion: null,
+        error: `/readyz answered ${readyz.status}: ${readyz.body.trim()}`,
+      };
     }
     const version = await get(new URL('/version', apiUrl), caPem, timeoutMs);
     const gitVersion =
-      version.status === 200 ? ((JSON.parse(version.body) as { gitVersion?: string }).gitVersion ?? null) : null;
+      version.status === 200
+        ? ((JSON.parse(version.body) as { gitVersion?: string }).gitVersion ?? null)
+        : null;
     return { ready: true, gitVersion, error: null };
   } catch (err) {
     return { ready: false, gitVersion: null, error: (err as Error).message };

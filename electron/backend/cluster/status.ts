@@ -101,7 +101,13 @@ export class ClusterStatusService {
       apiServer:
         apiServer ??
         (info
-          ? { url: info.apiUrl, ready: false, gitVersion: null, error: null, checkedAt: new Date().toISOString() }
+          ? {
+              url: info.apiUrl,
+              ready: false,
+              gitVersion: null,
+              error: null,
+              checkedAt: new Date().toISOString(),
+            }
           : null),
     };
   }

@@ -35,10 +35,14 @@ export function serverCommand(): Command {
         .argParser(parsePort),
     )
     .addOption(
-      new Option('--ui-host <ip>', 'loopback address of the web UI').default('127.0.0.1').argParser(parseLoopback),
+      new Option('--ui-host <ip>', 'loopback address of the web UI')
+        .default('127.0.0.1')
+        .argParser(parseLoopback),
     )
     .addOption(
-      new Option('--ui-port <port>', 'HTTP port of the web UI (0: any free port)').default(7080).argParser(parsePort),
+      new Option('--ui-port <port>', 'HTTP port of the web UI (0: any free port)')
+        .default(7080)
+        .argParser(parsePort),
     )
     .addOption(
       new Option('--cluster-cidr <cidr>', 'pod network, a /24 per node')
@@ -57,7 +61,7 @@ export function serverCommand(): Command {
     )
     .addOption(
       new Option('--log-level <level>', 'log verbosity on stderr: debug, info, warn, error, silent')
-        .default('info')
+        .default('warn')
         .argParser(parseLogLevel),
     )
     .action(async (flags: ServerFlags) => runServer(flags));

@@ -94,10 +94,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
   }
   const user = authenticate(req.socket as TLSSocket);
   if (!user) return sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
-  return sendStatus(
-    res,
-    failureStatus(404, 'NotFound', `the server could not find the requested resource`),
-  );
+  return sendStatus(res, failureStatus(404, 'NotFound', `the server could not find the requested resource`));
 }
 
 function sendHealth(res: ServerResponse, report: { healthy: boolean; body: string }) {

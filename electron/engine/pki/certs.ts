@@ -90,13 +90,9 @@ export async function loadCertificateAuthority(
   keyPem: string,
 ): Promise<CertificateAuthority> {
   const cert = new x509.X509Certificate(certPem);
-  const key = await crypto.subtle.importKey(
-    'pkcs8',
-    x509.PemConverter.decodeFirst(keyPem),
-    ALGORITHM,
-    true,
-    ['sign'],
-  );
+  const key = await crypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(keyPem), ALGORITHM, true, [
+    'sign',
+  ]);
   // A key that does not belong to the certificate would issue certificates nobody can verify.
   const derivedPublic = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
   if (!derivedPublic.equals(Buffer.from(cert.publicKey.rawData))) {
@@ -122,7 +118,9 @@ export async function issueCertificate(
       true,
     ),
     new x509.ExtendedKeyUsageExtension(
-      spec.usages.map((u) => (u === 'serverAuth' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth)),
+      spec.usages.map((u) =>
+        u === 'serverAuth' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+      ),
     ),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];

@@ -88,10 +88,7 @@ export async function ensureClusterPki(
 }
 
 async function ensureCa(paths: DataPaths, actions: string[]): Promise<CertificateAuthority> {
-  const [certPem, keyPem] = await Promise.all([
-    readIfExists(paths.caCert),
-    readIfExists(paths.caKey),
-  ]);
+  const [certPem, keyPem] = await Promise.all([readIfExists(paths.caCert), readIfExists(paths.caKey)]);
   if (certPem && keyPem) {
     try {
       const ca = await loadCertificateAuthority(certPem, keyPem);

@@ -14,7 +14,9 @@ export const useThemeStore = defineStore('theme', () => {
   const systemDark = ref(media.matches);
   media.addEventListener('change', (e) => (systemDark.value = e.matches));
 
-  const dark = computed(() => preference.value === 'dark' || (preference.value === 'system' && systemDark.value));
+  const dark = computed(
+    () => preference.value === 'dark' || (preference.value === 'system' && systemDark.value),
+  );
   watch(preference, (p) => localStorage.setItem(KEY, p));
   watch(dark, (d) => document.documentElement.classList.toggle('dark', d), { immediate: true });
 

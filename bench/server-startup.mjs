@@ -12,18 +12,24 @@ const bin = path.resolve(import.meta.dirname, '../bin/pilothouse.js');
 
 function readyz(apiUrl, ca) {
   return new Promise((resolve, reject) => {
-    https.get(`${apiUrl}/readyz`, { ca, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    }).on('error', reject);
+    https
+      .get(`${apiUrl}/readyz`, { ca, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      })
+      .on('error', reject);
   });
 }
 
 async function once(dataDir) {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [bin, 'server', '--data-dir', dataDir, '--secure-port', '0', '--ui-port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, 'server', '--data-dir', dataDir, '--secure-port', '0', '--ui-port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no banner within 30 s')), 30_000);
@@ -62,10 +68,21 @@ for (let i = 0; i < runs; i++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summary = {};
 for (const kind of ['cold', 'warm']) {
-  for (const key of ['bannerMs', 'readyMs', 'shutdownMs']) summary[`${kind}_${key}_median`] = median(results[kind].map((r) => r[key]));
+  for (const key of ['bannerMs', 'readyMs', 'shutdownMs'])
+    summary[`${kind}_${key}_median`] = median(results[kind].map((r) => r[key]));
 }
-console.log(JSON.stringify({ bench: 'server-startup', summary: round(summary), runs, node: process.version, cpus: os.cpus().length }));
+console.log(
+  JSON.stringify({
+    bench: 'server-startup',
+    summary: round(summary),
+    runs,
+    node: process.version,
+    cpus: os.cpus().length,
+  }),
+);
 
 function round(o) {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 10) / 10 : v]));
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 10) / 10 : v]),
+  );
 }

@@ -17,7 +17,8 @@ export interface HostChannel {
   onMessage(handler: (msg: HostMessage) => void): void;
   /** Called once when the process has ended, however it ended. */
   onExit(handler: (code: number | null) => void): void;
-  kill(): void;
+  /** Ask the process to end (SIGTERM: it stops the control plane first), or end it at once. */
+  kill(how: 'graceful' | 'force'): void;
 }
 
 /** What the backend needs from an engine, in-process or not. */
@@ -50,6 +51,8 @@ export function createEngineClient(
   let error: EngineError | null = null;
   let channel: HostChannel | null = null;
   let exitWaiters: (() => void)[] = [];
+  /** Set while dispose() ends the process on purpose. */
+  let disposing = false;
 
   const setState = (next: ControlPlaneState, nextInfo: ControlPlaneInfo | null, err: EngineError | null) => {
     state = next;
@@ -69,7 +72,9 @@ export function createEngineClient(
     ch.onExit((code) => {
       if (channel !== ch) return;
       channel = null;
-      if (state !== 'stopped' && state !== 'failed') {
+      // Any exit we did not ask for is a failure, even from 'stopped' or an earlier 'failed':
+      // a start in flight must see this error, not a stale one.
+      if (!disposing) {
         setState(
           'failed',
           null,
@@ -143,14 +148,18 @@ export function createEngineClient(
       const ch = channel;
       if (!ch) return;
       const gone = new Promise<void>((resolve) => exitWaiters.push(resolve));
-      const timer = setTimeout(() => ch.kill(), timeoutMs);
+      // However the graceful path goes, the process is gone by the deadline.
+      const timer = setTimeout(() => ch.kill('force'), timeoutMs);
       try {
-        await client.stop().catch(() => undefined);
-        ch.kill();
+        await Promise.race([client.stop().catch(() => undefined), gone]);
+        disposing = true;
+        ch.kill('graceful');
         await gone;
       } finally {
         clearTimeout(timer);
+        disposing = false;
       }
+      if (state !== 'stopped') setState('stopped', null, null);
     },
   };
   return client;

@@ -117,6 +117,7 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
         caPem: pki.ca.certPem,
         liveness,
         readiness,
+        log,
       });
       closers.push(() => api.close());
 

@@ -5,6 +5,7 @@ export type EngineErrorCode =
   | 'PORT_IN_USE'
   | 'BIND_FAILED'
   | 'PKI_INVALID'
+  | 'INVALID_CONFIG'
   | 'ENGINE_EXITED'
   | 'TIMEOUT'
   | 'INTERNAL';

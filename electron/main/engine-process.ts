@@ -9,8 +9,9 @@ export function spawnUtilityEngine(entry: string): HostChannel {
     send: (cmd: HostCommand) => child.postMessage(cmd),
     onMessage: (h) => child.on('message', (m: unknown) => h(m as HostMessage)),
     onExit: (h) => child.once('exit', (code) => h(code)),
-    kill: () => {
-      child.kill();
+    kill: (how) => {
+      if (how === 'force' && child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+      else child.kill();
     },
   };
 }

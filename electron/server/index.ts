@@ -51,7 +51,9 @@ export function forkEngineHost(entry: string): HostChannel {
     },
     onMessage: (h) => child.on('message', (m) => h(m as HostMessage)),
     onExit: (h) => child.once('exit', (code) => h(code)),
-    kill: () => child.kill('SIGTERM'),
+    kill: (how) => {
+      child.kill(how === 'force' ? 'SIGKILL' : 'SIGTERM');
+    },
   };
 }
 

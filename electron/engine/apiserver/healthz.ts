@@ -1,7 +1,9 @@
 /**
  * Health checks behind /livez and /readyz, answered the way kube-apiserver answers them: plain
- * "ok", or with `?verbose` one `[+]name ok` / `[-]name failed: reason` line per check, and
- * `?exclude=name` to leave a check out. Components register their checks as they start.
+ * "ok", or with `?verbose` one `[+]name ok` / `[-]name failed: reason withheld` line per check,
+ * and `?exclude=name` to leave a check out. These endpoints are open to anonymous callers, so —
+ * like kube-apiserver — the reasons stay out of the body; the caller logs `failures` instead.
+ * Components register their checks as they start.
  */
 export interface HealthCheck {
   name: string;
@@ -12,6 +14,8 @@ export interface HealthCheck {
 export interface HealthReport {
   healthy: boolean;
   body: string;
+  /** Failed checks with their reasons, for the log. */
+  failures: { name: string; reason: string }[];
 }
 
 export class HealthChecks {
@@ -32,14 +36,17 @@ export class HealthChecks {
         .filter((c) => !excluded.has(c.name))
         .map(async (c) => ({ name: c.name, problem: await runCheck(c) })),
     );
-    const healthy = results.every((r) => r.problem === null);
-    if (healthy && !query.has('verbose')) return { healthy, body: 'ok' };
-    const lines = results.map((r) =>
-      r.problem === null ? `[+]${r.name} ok` : `[-]${r.name} failed: ${r.problem}`,
+    const failures = results.flatMap((r) =>
+      r.problem === null ? [] : [{ name: r.name, reason: r.problem }],
     );
-    for (const name of excluded) lines.push(`[+]${name} excluded: ok`);
+    const healthy = failures.length === 0;
+    if (healthy && !query.has('verbose')) return { healthy, body: 'ok', failures };
+    const lines = results.map((r) =>
+      r.problem === null ? `[+]${r.name} ok` : `[-]${r.name} failed: reason withheld`,
+    );
+    for (const name of excluded) if (this.checks.has(name)) lines.push(`[+]${name} excluded: ok`);
     lines.push(healthy ? `${endpoint} check passed` : `${endpoint} check failed`);
-    return { healthy, body: `${lines.join('\n')}\n` };
+    return { healthy, body: `${lines.join('\n')}\n`, failures };
   }
 }
 

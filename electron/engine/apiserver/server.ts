@@ -12,9 +12,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { EngineError } from '../errors';
+import type { Logger } from '../log';
 import { versionInfo } from '../version';
 import { authenticate } from './authn';
-import type { HealthChecks } from './healthz';
+import type { HealthChecks, HealthReport } from './healthz';
 import { failureStatus, type StatusBody } from './status';
 
 export interface ApiServerOptions {
@@ -25,6 +26,7 @@ export interface ApiServerOptions {
   caPem: string;
   liveness: HealthChecks;
   readiness: HealthChecks;
+  log: Logger;
 }
 
 export interface ApiServer {
@@ -86,9 +88,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
   switch (url.pathname) {
     case '/livez':
     case '/healthz':
-      return sendHealth(res, await opts.liveness.report(url.pathname.slice(1), url.searchParams));
+      return sendHealth(res, opts.log, await opts.liveness.report(url.pathname.slice(1), url.searchParams));
     case '/readyz':
-      return sendHealth(res, await opts.readiness.report('readyz', url.searchParams));
+      return sendHealth(res, opts.log, await opts.readiness.report('readyz', url.searchParams));
     case '/version':
       return sendJson(res, 200, versionInfo());
   }
@@ -97,7 +99,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
   return sendStatus(res, failureStatus(404, 'NotFound', `the server could not find the requested resource`));
 }
 
-function sendHealth(res: ServerResponse, report: { healthy: boolean; body: string }) {
+function sendHealth(res: ServerResponse, log: Logger, report: HealthReport) {
+  if (!report.healthy) log.warn({ failures: report.failures }, 'health check failed');
   res.writeHead(report.healthy ? 200 : 500, {
     'content-type': 'text/plain; charset=utf-8',
     'x-content-type-options': 'nosniff',

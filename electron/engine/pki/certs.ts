@@ -94,11 +94,18 @@ export async function loadCertificateAuthority(
     'sign',
   ]);
   // A key that does not belong to the certificate would issue certificates nobody can verify.
-  const derivedPublic = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
-  if (!derivedPublic.equals(Buffer.from(cert.publicKey.rawData))) {
-    throw new Error('the CA key does not match the CA certificate');
-  }
+  if (!keyMatchesCertificate(keyPem, cert)) throw new Error('the CA key does not match the CA certificate');
   return { cert, certPem, keyPem, key };
+}
+
+/** Whether `keyPem` is the private half of the certificate's public key (false if unparsable). */
+export function keyMatchesCertificate(keyPem: string, cert: x509.X509Certificate): boolean {
+  try {
+    const derived = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+    return derived.equals(Buffer.from(cert.publicKey.rawData));
+  } catch {
+    return false;
+  }
 }
 
 export async function issueCertificate(
@@ -109,7 +116,8 @@ export async function issueCertificate(
   const keys = await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const names = (spec.subjectAltNames ?? []).map((value) => ({
     type: isIP(value) ? ('ip' as const) : ('dns' as const),
-    value,
+    // Canonical spelling: @peculiar/x509 mis-encodes dotted IPv4-mapped IPv6 (::ffff:10.0.0.5).
+    value: canonicalName(value),
   }));
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),

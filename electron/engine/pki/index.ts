@@ -18,6 +18,7 @@ import {
   type LeafSpec,
   createCertificateAuthority,
   issueCertificate,
+  keyMatchesCertificate,
   leafProblem,
   loadCertificateAuthority,
 } from './certs';
@@ -58,7 +59,7 @@ export function apiserverNames(serviceClusterIpRange: string, extra: string[]): 
 /** The first address of the service range (10.43.0.1), the `kubernetes` Service's ClusterIP. */
 export function firstServiceIp(cidr: string): string {
   const [base] = cidr.split('/');
-  if (!base || isIP(base) !== 4) throw new EngineError('BIND_FAILED', `invalid service range ${cidr}`);
+  if (!base || isIP(base) !== 4) throw new EngineError('INVALID_CONFIG', `invalid service range ${cidr}`);
   const parts = base.split('.').map(Number);
   parts[3] = (parts[3] ?? 0) + 1;
   return parts.join('.');
@@ -130,7 +131,9 @@ async function ensureLeaf(
   if (certPem && keyPem) {
     try {
       const cert = new x509.X509Certificate(certPem);
-      const problem = await leafProblem(ca, cert, spec.subjectAltNames ?? [], RENEW_WITHIN_DAYS);
+      const problem = keyMatchesCertificate(keyPem, cert)
+        ? await leafProblem(ca, cert, spec.subjectAltNames ?? [], RENEW_WITHIN_DAYS)
+        : 'its key is unreadable or belongs to another certificate';
       if (!problem) {
         actions.push(`${spec.commonName}: reused`);
         return { cert, certPem, keyPem };

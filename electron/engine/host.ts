@@ -32,7 +32,10 @@ function parentLink(): ParentLink {
   }
   if (process.send) {
     return {
-      send: (msg) => process.send?.(msg),
+      // After the parent is gone the channel is closed; a send would throw from inside stop().
+      send: (msg) => {
+        if (process.connected) process.send?.(msg);
+      },
       onCommand: (h) => process.on('message', (m) => h(m as HostCommand)),
       onGone: (h) => process.on('disconnect', h),
     };

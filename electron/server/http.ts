@@ -16,6 +16,7 @@ import sirv from 'sirv';
 import { WS_PATH } from '../contract';
 import type { Logger } from '../engine/log';
 import { EngineError } from '../engine/errors';
+import { listenOrExplain } from '../engine/listen';
 import type { UiAuth } from './auth';
 import type { WsTransport } from './ws-transport';
 
@@ -127,22 +128,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     transport.handleUpgrade(req, socket, head);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new EngineError(
-              'PORT_IN_USE',
-              `UI port ${opts.port} is already in use on ${opts.host}; stop what uses it or pass --ui-port`,
-              { cause: err },
-            )
-          : new EngineError('BIND_FAILED', `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, {
-              cause: err,
-            }),
-      );
-    });
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  await listenOrExplain(server, { host: opts.host, port: opts.port, what: 'UI', flag: '--ui-port' });
   const port = (server.address() as AddressInfo).port;
   auth.setListenPort(port);
 

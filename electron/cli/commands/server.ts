@@ -70,6 +70,20 @@ export function serverCommand(): Command {
 async function runServer(flags: ServerFlags): Promise<void> {
   const log = createLogger('server', flags.logLevel);
   const { rendererDir, engineEntry } = builtPaths();
+
+  // Signal handlers go in before anything is printed or started: a Ctrl-C that arrives before
+  // Node has a handler kills the process outright, leaving the engine and its lock behind.
+  let signals = 0;
+  let requestStop: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => (requestStop = resolve));
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(130); // a second Ctrl-C does not wait
+    requestStop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let server;
   try {
     server = await startHeadless({
@@ -104,23 +118,21 @@ async function runServer(flags: ServerFlags): Promise<void> {
     ].join('\n'),
   );
 
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) process.exit(130); // a second Ctrl-C does not wait
-      process.stdout.write(`\n${signal}: stopping…\n`);
-      void server.stop().then(resolve);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+  const engineDied = new Promise<string>((resolve) => {
     server.engine.events.on('state', (state, error) => {
-      if (state === 'failed' && error?.code === 'ENGINE_EXITED') {
-        process.stderr.write(`pilothouse: ${error.message}; stopping the server\n`);
-        process.exitCode = 1;
-        void server.stop().then(resolve);
-      }
+      if (state === 'failed' && error?.code === 'ENGINE_EXITED') resolve(error.message);
     });
   });
+  const reason = await Promise.race([
+    stopRequested.then((signal) => ({ signal })),
+    engineDied.then((message) => ({ message })),
+  ]);
+  if ('signal' in reason) {
+    process.stdout.write(`\n${reason.signal}: stopping…\n`);
+  } else {
+    process.stderr.write(`pilothouse: ${reason.message}; stopping the server\n`);
+    process.exitCode = 1;
+  }
+  await server.stop();
   process.stdout.write('stopped\n');
 }

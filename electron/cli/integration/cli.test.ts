@@ -74,6 +74,14 @@ describe('pilothouse --help / --version', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it('runs as `npx pilothouse` from the checkout (package.json bin)', async () => {
+    const { stdout } = await exec('npx', ['--no-install', 'pilothouse', '--version'], {
+      cwd: ROOT,
+      timeout: 30_000,
+    });
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('lists only the commands that exist', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
@@ -297,6 +305,18 @@ describe('pilothouse server', () => {
     expect(s.stdout()).toMatch(/stopped\n$/);
   });
 
+  it('stops its engine when the server itself is killed (no orphan, lock released)', async () => {
+    const s = await start();
+    const { stdout } = await exec('pgrep', ['-P', String(s.child.pid)]);
+    const enginePid = Number(stdout.trim().split('\n')[0]);
+    await s.stop('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (isRunning(enginePid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(isRunning(enginePid)).toBe(false);
+    expect(await refused(Number(new URL(s.apiUrl).port))).toBe(true);
+    expect(existsSync(path.join(s.dataDir, 'engine.lock'))).toBe(false);
+  });
+
   it('exits non-zero with one line when the engine process dies', async () => {
     const s = await start();
     const { stdout } = await exec('pgrep', ['-P', String(s.child.pid)]);
@@ -307,6 +327,15 @@ describe('pilothouse server', () => {
     expect(s.stderr()).toMatch(/pilothouse: the engine process exited unexpectedly/);
   });
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function kubectlVersions(minors: string[]): string[] {
   return minors.map((m) => `/usr/lib/google-cloud-sdk/bin/kubectl.${m}`).filter((p) => existsSync(p));

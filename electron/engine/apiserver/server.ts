@@ -11,7 +11,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { EngineError } from '../errors';
+import { listenOrExplain } from '../listen';
 import type { Logger } from '../log';
 import { versionInfo } from '../version';
 import { authenticate } from './authn';
@@ -56,20 +56,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
   );
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const where = `${opts.bindAddress}:${opts.port}`;
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new EngineError(
-              'PORT_IN_USE',
-              `API port ${opts.port} is already in use on ${opts.bindAddress}; stop what uses it or pass --secure-port`,
-              { cause: err },
-            )
-          : new EngineError('BIND_FAILED', `cannot listen on ${where}: ${err.message}`, { cause: err }),
-      );
-    });
-    server.listen(opts.port, opts.bindAddress, () => resolve());
+  await listenOrExplain(server, {
+    host: opts.bindAddress,
+    port: opts.port,
+    what: 'API',
+    flag: '--secure-port',
   });
   const port = (server.address() as AddressInfo).port;
   return {

@@ -35,6 +35,10 @@ export class KeyIndex {
     else this.tree.set(key, [r]);
   }
 
+  remove(key: Key): void {
+    this.tree.delete(key);
+  }
+
   /** The key's state at `rev`: the newest entry ≤ rev, unless that is a tombstone. */
   static at(h: History | undefined, rev: number): Revision | undefined {
     if (!h) return undefined;

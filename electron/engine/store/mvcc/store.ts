@@ -275,6 +275,15 @@ export class MvccStore implements Store {
     if (!record.tombstone) this.pendingValues.set(`${record.rev}:${record.sub}`, record.value);
   }
 
+  private unstage(ws: WriteSet): void {
+    for (const r of [...ws.records].reverse()) {
+      const h = this.index.history(r.key);
+      if (h && h[h.length - 1]?.rev === r.rev && h[h.length - 1]?.sub === r.sub) h.pop();
+      if (h && h.length === 0) this.index.remove(r.key);
+      this.pendingValues.delete(`${r.rev}:${r.sub}`);
+    }
+  }
+
   private compare(c: Compare): boolean {
     const matches: (Revision | undefined)[] = [];
     if (c.rangeEnd && c.rangeEnd.length > 0) {
@@ -298,7 +307,10 @@ export class MvccStore implements Store {
 
   private precheck(ops: RequestOp[]): void {
     for (const op of ops) {
-      if ('put' in op) {
+      if ('range' in op) {
+        checkKey(op.range.key);
+        if (op.range.revision) this.checkReadRevision(op.range.revision, this.currentRev);
+      } else if ('put' in op) {
         const p = op.put;
         if (p.lease && !this.lessor.get(p.lease) && !p.ignoreLease) throw ERR.leaseNotFound();
         if ((p.ignoreValue || p.ignoreLease) && !this.latest(toKey(p.key))) throw ERR.keyNotFound();
@@ -332,7 +344,15 @@ export class MvccStore implements Store {
       return Promise.reject(err);
     }
     const ws = new WriteSet(this.currentRev + 1);
-    const result = apply(ws);
+    let result: R;
+    try {
+      result = apply(ws);
+    } catch (err) {
+      // Requests are checked before anything is staged; should a check be missed, take the
+      // staged records back out so the index matches what the database will hold.
+      this.unstage(ws);
+      return Promise.reject(err);
+    }
     if (ws.records.length === 0 && ws.putLeases.length === 0 && ws.removeLeases.length === 0) {
       fixHeaders(result, this.currentRev);
       return this.afterPending().then(() => result);

@@ -3,7 +3,12 @@
  * log at open, ordered by key (a B+ tree) for range scans. Values stay in the database; an entry
  * points at its record by (rev, sub).
  */
-import BTree from 'sorted-btree';
+import BTreeModule from 'sorted-btree';
+
+// sorted-btree is CommonJS with `exports.default`: under Node's ESM loader the default import
+// is the whole module object, under bundlers the class itself.
+const BTree = ((BTreeModule as unknown as { default?: typeof BTreeModule }).default ??
+  BTreeModule) as typeof BTreeModule;
 import type { Key, KeyRange } from './keys';
 
 export interface Revision {

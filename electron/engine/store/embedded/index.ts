@@ -116,21 +116,20 @@ class LmdbDatabase implements Database {
     await this.env.flushed;
   }
 
+  /** File size, and the pages that hold data (each table, the root, the free list, 2 metas). */
   sizes() {
-    const stat = this.env.getStats() as {
+    interface Stats {
       pageSize: number;
-      treeBranchPageCount?: number;
-      treeLeafPageCount?: number;
-      overflowPages?: number;
-      lastPageNumber?: number;
-      freelistEntries?: number;
-    };
+      treeBranchPageCount: number;
+      treeLeafPageCount: number;
+      overflowPages: number;
+    }
+    const pages = (st: Stats) => st.treeBranchPageCount + st.treeLeafPageCount + st.overflowPages;
+    const root = this.env.getStats() as Stats & { root: Stats; free: Stats };
+    const tables = [this.log, this.leases, this.meta].map((db) => db.getStats() as Stats);
+    const used = 2 + pages(root.root) + pages(root.free) + tables.reduce((n, st) => n + pages(st), 0);
     const dbSize = fs.statSync(this.file).size;
-    const inUse = Math.min(
-      dbSize,
-      ((stat.lastPageNumber ?? 0) + 1 - (stat.freelistEntries ?? 0)) * stat.pageSize,
-    );
-    return { dbSize, dbSizeInUse: inUse > 0 ? inUse : dbSize };
+    return { dbSize, dbSizeInUse: Math.min(dbSize, used * root.pageSize) };
   }
 
   async close(): Promise<void> {

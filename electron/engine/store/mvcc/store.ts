@@ -41,7 +41,7 @@ import type { Batch, Database, LeaseRecord, LogRecord } from './database';
 import { KeyIndex, type Revision } from './key-index';
 import { type Key, compareBytes, fromKey, keyRange, toKey } from './keys';
 import { Lessor } from './lessor';
-import { ERR, checkKey, checkSize, checkTxn } from './validate';
+import { ERR, checkKey, checkPut, checkSize, checkTxn } from './validate';
 import { type RevisionEvents, WatchHub } from './watchers';
 import { Compactor } from './compactor';
 import { sortKvs } from './sort';
@@ -63,6 +63,14 @@ interface Pending {
   events: RevisionEvents | null;
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];
   valueKeys: string[];
+}
+
+/** The branches a txn takes, decided before it runs. */
+interface Decision {
+  succeeded: boolean;
+  ops: RequestOp[];
+  /** Decisions of nested txns, by index in `ops`. */
+  nested: Map<number, Decision>;
 }
 
 /** A write request being applied: collects records at one new revision. */
@@ -264,7 +272,9 @@ export class MvccStore implements Store {
       });
       if (r.lease !== 0) this.lessor.detach(r.lease, key);
     }
-    return { header: this.header(ws.rev), deleted: victims.length, prevKvs };
+    // Like a range: the txn's revision once it has changed something, the previous one before.
+    const rev = ws.records.length > 0 ? ws.rev : this.currentRev;
+    return { header: this.header(rev), deleted: victims.length, prevKvs };
   }
 
   /** Apply a record to the index now; its value stays readable until the record is durable. */
@@ -295,42 +305,53 @@ export class MvccStore implements Store {
     } else {
       matches.push(this.latest(toKey(c.key)));
     }
-    // etcd: a range compare holds when it holds for every key present in the range.
+    // etcd: a range compare holds when it holds for every key in the range; an empty range is
+    // compared as one absent key (apply.go applyCompare).
+    if (matches.length === 0) return compareOne(c, undefined, undefined);
     return matches.every((r) => compareOne(c, r, r ? this.value(r) : undefined));
   }
 
-  /** Check the branch a txn would take (leases, ignore flags), recursively, before applying. */
-  private chooseBranch(t: TxnRequest): { succeeded: boolean; ops: RequestOp[] } {
+  /**
+   * Decide every branch of a txn, nested ones included, against the state before it runs —
+   * etcd evaluates all compares first (apply.go's compareToPath) and only then applies.
+   */
+  private decide(t: TxnRequest): Decision {
     const succeeded = t.compare.every((c) => this.compare(c));
-    return { succeeded, ops: succeeded ? t.success : t.failure };
+    const ops = succeeded ? t.success : t.failure;
+    const nested = new Map<number, Decision>();
+    ops.forEach((op, i) => {
+      if ('txn' in op) nested.set(i, this.decide(op.txn));
+    });
+    return { succeeded, ops, nested };
   }
 
-  private precheck(ops: RequestOp[]): void {
-    for (const op of ops) {
+  /** Checks etcd makes on the chosen path before applying anything (leases, ignore flags, revisions). */
+  private precheck(d: Decision): void {
+    d.ops.forEach((op, i) => {
       if ('range' in op) {
         checkKey(op.range.key);
         if (op.range.revision) this.checkReadRevision(op.range.revision, this.currentRev);
       } else if ('put' in op) {
         const p = op.put;
-        if (p.lease && !this.lessor.get(p.lease) && !p.ignoreLease) throw ERR.leaseNotFound();
+        if (p.lease && !this.lessor.get(p.lease)) throw ERR.leaseNotFound();
         if ((p.ignoreValue || p.ignoreLease) && !this.latest(toKey(p.key))) throw ERR.keyNotFound();
       } else if ('txn' in op) {
-        this.precheck(this.chooseBranch(op.txn).ops);
+        this.precheck(d.nested.get(i) as Decision);
       }
-    }
+    });
   }
 
-  private txnIn(ws: WriteSet, t: TxnRequest): TxnResponse {
-    const { succeeded, ops } = this.chooseBranch(t);
-    const responses: ResponseOp[] = ops.map((op) => {
+  private txnIn(ws: WriteSet, d: Decision, nested = false): TxnResponse {
+    const responses: ResponseOp[] = d.ops.map((op, i) => {
       // A range in a write txn sees the txn's own earlier writes (etcd: beginRev+1 once changed).
       if ('range' in op)
         return { range: this.rangeAt(op.range, ws.records.length > 0 ? ws.rev : this.currentRev) };
       if ('put' in op) return { put: this.putIn(ws, op.put) };
       if ('deleteRange' in op) return { deleteRange: this.deleteIn(ws, op.deleteRange) };
-      return { txn: this.txnIn(ws, op.txn) };
+      return { txn: this.txnIn(ws, d.nested.get(i) as Decision, true) };
     });
-    return { header: this.header(ws.rev), succeeded, responses };
+    // etcd leaves a nested txn's header revision unset.
+    return { header: { revision: nested ? 0 : ws.rev }, succeeded: d.succeeded, responses };
   }
 
   /**
@@ -449,7 +470,7 @@ export class MvccStore implements Store {
 
   put(req: PutRequest): Promise<PutResponse> {
     try {
-      checkKey(req.key);
+      checkPut(req);
       checkSize(req.key.length + req.value.length);
     } catch (err) {
       return Promise.reject(err);
@@ -467,14 +488,16 @@ export class MvccStore implements Store {
   }
 
   txn(req: TxnRequest): Promise<TxnResponse> {
+    let decision: Decision;
     try {
       checkTxn(req);
       this.ensureOpen();
-      this.precheck(this.chooseBranch(req).ops);
+      decision = this.decide(req);
+      this.precheck(decision);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.write((ws) => this.txnIn(ws, req));
+    return this.write((ws) => this.txnIn(ws, decision));
   }
 
   // ---- compaction ----------------------------------------------------------------------------
@@ -532,8 +555,10 @@ export class MvccStore implements Store {
       return Promise.reject(err);
     }
     const id = this.hub.newId();
+    const start = req.startRevision && req.startRevision > 0 ? req.startRevision : this.committedRev + 1;
     const w = {
       id,
+      minRev: start,
       range: keyRange(req.key, req.rangeEnd),
       prevKv: !!req.prevKv,
       filters: new Set(req.filters ?? []),
@@ -541,7 +566,6 @@ export class MvccStore implements Store {
       listener,
       active: false,
     };
-    const start = req.startRevision && req.startRevision > 0 ? req.startRevision : this.committedRev + 1;
     if (start < this.compactRev) {
       listener({ type: 'compacted', header: this.header(), compactRevision: this.compactRev });
       return Promise.resolve({ requestProgress: () => undefined, cancel: () => undefined });
@@ -707,7 +731,7 @@ function toRevision(r: LogRecord): Revision {
 
 /** A write that wrote nothing reports the current revision everywhere in its response. */
 function fixHeaders(result: { header: ResponseHeader }, rev: number): void {
-  result.header.revision = rev;
+  if (result.header.revision !== 0) result.header.revision = rev;
   const responses = (result as Partial<TxnResponse>).responses;
   for (const r of responses ?? []) {
     const inner = Object.values(r)[0] as { header: ResponseHeader } | undefined;

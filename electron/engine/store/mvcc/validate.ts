@@ -14,6 +14,8 @@ export const ERR = {
   leaseExists: () => new StoreError('lease-exists', 'etcdserver: lease already exists'),
   leaseTtlTooLarge: () => new StoreError('lease-ttl-too-large', 'etcdserver: too large lease TTL'),
   keyNotFound: () => new StoreError('key-not-found', 'etcdserver: key not found'),
+  valueProvided: () => new StoreError('invalid-argument', 'etcdserver: value is provided'),
+  leaseProvided: () => new StoreError('invalid-argument', 'etcdserver: lease is provided'),
   compacted: (compactRevision: number, currentRevision: number) =>
     new StoreError('compacted', 'etcdserver: mvcc: required revision has been compacted', {
       compactRevision,
@@ -28,6 +30,19 @@ export const ERR = {
 
 export function checkKey(key: Uint8Array): void {
   if (key.length === 0) throw ERR.emptyKey();
+}
+
+/** etcd's checkPutRequest: ignore_value/ignore_lease exclude giving a value/lease. */
+export function checkPut(p: {
+  key: Uint8Array;
+  value: Uint8Array;
+  lease?: number;
+  ignoreValue?: boolean;
+  ignoreLease?: boolean;
+}): void {
+  checkKey(p.key);
+  if (p.ignoreValue && p.value.length !== 0) throw ERR.valueProvided();
+  if (p.ignoreLease && p.lease) throw ERR.leaseProvided();
 }
 
 /** Approximate encoded size of an op (bytes that dominate: keys and values). */
@@ -63,7 +78,7 @@ export function checkTxn(t: TxnRequest, top = true): void {
   for (const branch of [t.success, t.failure]) {
     for (const op of branch) {
       if ('txn' in op) checkTxn(op.txn, false);
-      else if ('put' in op) checkKey(op.put.key);
+      else if ('put' in op) checkPut(op.put);
       else if ('range' in op) checkKey(op.range.key);
       else checkKey(op.deleteRange.key);
     }

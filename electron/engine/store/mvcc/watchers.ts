@@ -8,6 +8,8 @@ import { type KeyRange, inRange } from './keys';
 
 export interface Watcher {
   id: number;
+  /** First revision to deliver (a start revision in the future waits for it). */
+  minRev: number;
   range: KeyRange;
   prevKv: boolean;
   filters: Set<WatchFilter>;
@@ -50,6 +52,7 @@ export class WatchHub {
   /** Events of `batch` that `w` wants, with prevKv stripped unless asked for. */
   static select(w: Watcher, batch: RevisionEvents): WatchEvent[] {
     const out: WatchEvent[] = [];
+    if (batch.rev < w.minRev) return out;
     for (const { key, event } of batch.events) {
       if (!inRange(w.range, key)) continue;
       if (event.type === 'put' && w.filters.has('noput')) continue;

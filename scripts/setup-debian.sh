@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite runs against, when missing. Needs root (or sudo).
 # The list grows with the real components the tests use (etcd, containerd, sshd, …).
 set -euo pipefail
-PACKAGES=(chromium xvfb xauth util-linux procps iproute2)
+PACKAGES=(chromium xvfb xauth util-linux procps iproute2 etcd-server etcd-client)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

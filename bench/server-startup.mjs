@@ -25,7 +25,7 @@ async function once(dataDir) {
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [bin, 'server', '--data-dir', dataDir, '--secure-port', '0', '--ui-port', '0'],
+    [bin, 'server', '--data-dir', dataDir, '--secure-port', '0', '--ui-port', '0', '--etcd-port', '0'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

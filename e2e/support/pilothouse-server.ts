@@ -66,6 +66,10 @@ export interface RunningServer {
   kubeconfig: string;
   caPath: string;
   caPem: string;
+  /** The etcd endpoint from the banner, and the client pair it prints (embedded and memory stores). */
+  etcdUrl: string;
+  etcdCertPath: string | null;
+  etcdKeyPath: string | null;
   stdout(): string;
   stderr(): string;
   /** SIGINT, then wait for exit; returns the exit code and how long it took. */
@@ -84,7 +88,19 @@ export async function startServer(
   const dataDir = opts.dataDir ?? tempDataDir();
   const child = spawn(
     process.execPath,
-    [BIN, 'server', '--data-dir', dataDir, '--secure-port', '0', '--ui-port', '0', ...(opts.args ?? [])],
+    [
+      BIN,
+      'server',
+      '--data-dir',
+      dataDir,
+      '--secure-port',
+      '0',
+      '--ui-port',
+      '0',
+      '--etcd-port',
+      '0',
+      ...(opts.args ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -119,10 +135,12 @@ export async function startServer(
     });
   });
 
+  const optionalField = (label: string) =>
+    new RegExp(`^\\s+${label}:\\s+(\\S+)`, 'm').exec(stdout)?.[1] ?? null;
   const field = (label: string) => {
-    const m = new RegExp(`^\\s+${label}:\\s+(\\S+)`, 'm').exec(stdout);
-    if (!m?.[1]) throw new Error(`banner has no ${label}:\n${stdout}`);
-    return m[1];
+    const value = optionalField(label);
+    if (!value) throw new Error(`banner has no ${label}:\n${stdout}`);
+    return value;
   };
   const loginUrl = field('UI');
   const url = new URL(loginUrl);
@@ -138,6 +156,9 @@ export async function startServer(
     kubeconfig: field('kubeconfig'),
     caPath,
     caPem: await fs.readFile(caPath, 'utf8'),
+    etcdUrl: field('etcd'),
+    etcdCertPath: optionalField('etcd cert'),
+    etcdKeyPath: optionalField('etcd key'),
     stdout: () => stdout,
     stderr: () => stderr,
     async stop(signal: NodeJS.Signals = 'SIGINT') {

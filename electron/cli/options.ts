@@ -48,3 +48,43 @@ export function parseLogLevel(value: string): LogLevel {
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** A whole number of seconds, 0 or more. */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a whole number of seconds (0 or more), got '${value}'`);
+  }
+  return n;
+}
+
+/** A comma-separated list of http(s) URLs, as kube-apiserver's --etcd-servers. */
+export function parseUrlList(value: string): string[] {
+  const urls = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (urls.length === 0) throw new InvalidArgumentError(`expected one or more URLs, got '${value}'`);
+  for (const u of urls) {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new InvalidArgumentError(`expected URLs such as https://10.0.0.5:2379, got '${u}'`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new InvalidArgumentError(`expected an http:// or https:// URL, got '${u}'`);
+    }
+  }
+  return urls;
+}
+
+/** One of `choices` (for enum-like flags). */
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'`);
+    }
+    return value as T;
+  };
+}

@@ -18,6 +18,11 @@ const info: ControlPlaneInfo = {
   kubeconfigPath: `${config.dataDir}/kubeconfig.yaml`,
   caCertPath: `${config.dataDir}/pki/ca.crt`,
   gitVersion: 'v1.33.0+pilothouse.0.0.0-test',
+  storeBackend: 'embedded',
+  etcdUrl: 'https://127.0.0.1:2379',
+  etcdCaPath: `${config.dataDir}/pki/ca.crt`,
+  etcdCertPath: `${config.dataDir}/pki/etcd-client.crt`,
+  etcdKeyPath: `${config.dataDir}/pki/etcd-client.key`,
 };
 
 class FakeHost implements HostChannel {

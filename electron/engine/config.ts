@@ -1,5 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_RETENTION_SECONDS, type StoreConfig } from './store';
+
+/** The store part of the config; its database directory follows from the data dir. */
+export type StoreSettings = Omit<StoreConfig, 'dir'>;
 
 /** Everything the control plane needs to start. Flags map onto these fields one to one. */
 export interface ControlPlaneConfig {
@@ -15,6 +19,16 @@ export interface ControlPlaneConfig {
   serviceClusterIpRange: string;
   /** Extra names or IPs for the serving certificate (kube-apiserver --tls-sans in k3s terms). */
   tlsSans: string[];
+  /**
+   * The cluster store: `embedded` (LMDB under DATA_DIR/store), `memory` (nothing kept), or
+   * `etcd` (an etcd cluster, kube-apiserver's --etcd-servers and --etcd-*file).
+   */
+  store: StoreSettings;
+  /**
+   * Port of the etcd v3 endpoint serving the embedded or memory store, on 127.0.0.1 only (etcd's
+   * --listen-client-urls default port); 0 picks a free one. Unused with the etcd backend.
+   */
+  etcdPort: number;
 }
 
 export const DEFAULT_DATA_DIR = path.join(os.homedir(), '.pilothouse');
@@ -27,6 +41,8 @@ export const DEFAULTS: Omit<ControlPlaneConfig, 'dataDir'> = {
   clusterCidr: '10.42.0.0/16',
   serviceClusterIpRange: '10.43.0.0/16',
   tlsSans: [],
+  store: { backend: 'embedded', retentionSeconds: DEFAULT_RETENTION_SECONDS },
+  etcdPort: 2379,
 };
 
 export function withDefaults(partial: Partial<ControlPlaneConfig>): ControlPlaneConfig {
@@ -47,6 +63,10 @@ export function dataPaths(dataDir: string) {
     apiserverKey: path.join(pki, 'apiserver.key'),
     adminCert: path.join(pki, 'admin.crt'),
     adminKey: path.join(pki, 'admin.key'),
+    etcdServerCert: path.join(pki, 'etcd-server.crt'),
+    etcdServerKey: path.join(pki, 'etcd-server.key'),
+    etcdClientCert: path.join(pki, 'etcd-client.crt'),
+    etcdClientKey: path.join(pki, 'etcd-client.key'),
     kubeconfig: path.join(dataDir, 'kubeconfig.yaml'),
     nodes: path.join(dataDir, 'nodes'),
     logs: path.join(dataDir, 'logs'),

@@ -1,10 +1,13 @@
 /**
- * Composition root of the control plane: data dir, PKI, API server — and, as they land, the
- * store, scheduler and controllers, each started in dependency order and stopped in reverse.
+ * Composition root of the control plane: data dir, PKI, cluster store (with its etcd v3
+ * endpoint for the embedded and memory backends), API server — and, as they land, the
+ * scheduler and controllers, each started in dependency order and stopped in reverse.
  * Plain Node: no Electron import, so the same code runs in Electron's utility process and in
  * `pilothouse server`.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { type ControlPlaneConfig, dataPaths } from './config';
 import { lockDataDir, prepareDataDir } from './data-dir';
@@ -12,8 +15,11 @@ import { type EngineError, toEngineError } from './errors';
 import type { Logger } from './log';
 import { HealthChecks } from './apiserver/healthz';
 import { type ApiServer, startApiServer } from './apiserver/server';
-import { ensureClusterPki } from './pki';
+import { type ClusterPki, ETCD_CLIENT_CN, ensureClusterPki } from './pki';
 import { writeKubeconfig } from './pki/kubeconfig';
+import { type StoreBackend, openStore } from './store';
+import { startEtcdServer } from './store/grpc/server';
+import type { Store } from './store/types';
 import { versionInfo } from './version';
 
 export type ControlPlaneState =
@@ -34,6 +40,41 @@ export interface ControlPlaneInfo {
   kubeconfigPath: string;
   caCertPath: string;
   gitVersion: string;
+  storeBackend: StoreBackend;
+  /**
+   * The etcd v3 endpoint: the embedded one (https://127.0.0.1:2379) for the embedded and memory
+   * backends, or the configured --etcd-servers (comma-separated) for the etcd backend.
+   */
+  etcdUrl: string;
+  /** TLS files for an etcd client of etcdUrl (null when the etcd backend was given none). */
+  etcdCaPath: string | null;
+  etcdCertPath: string | null;
+  etcdKeyPath: string | null;
+}
+
+/** How long the `etcd` readiness check waits for the store (kube-apiserver's etcd check: 2 s). */
+const STORE_CHECK_TIMEOUT_MS = 2000;
+
+/** The readiness check's verdict on the store: null when it answers in time, else why not. */
+async function storeProblem(store: Store): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(
+      () => resolve(`the store did not answer within ${STORE_CHECK_TIMEOUT_MS} ms`),
+      STORE_CHECK_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([
+      store.status().then(
+        () => null,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface ControlPlaneEvents {
@@ -98,6 +139,11 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
       const pki = await ensureClusterPki(paths, config);
       log.info({ actions: pki.actions }, 'pki ready');
 
+      const store = await openStore({ ...config.store, dir: paths.store }, log);
+      closers.push(() => store.close());
+      const etcd = await serveEtcd(store, pki);
+      log.info({ backend: config.store.backend, etcd: etcd.etcdUrl }, 'store ready');
+
       const liveness = new HealthChecks();
       const readiness = new HealthChecks();
       liveness.add({ name: 'ping', check: () => null });
@@ -108,6 +154,8 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
         name: 'shutdown',
         check: () => (state === 'stopping' ? 'process is shutting down' : null),
       });
+      // kube-apiserver's readiness includes its etcd check; ours asks the store for its status.
+      readiness.add({ name: 'etcd', check: () => storeProblem(store) });
 
       const api: ApiServer = await startApiServer({
         bindAddress: config.bindAddress,
@@ -135,6 +183,8 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
         kubeconfigPath: paths.kubeconfig,
         caCertPath: paths.caCert,
         gitVersion: versionInfo().gitVersion,
+        storeBackend: config.store.backend,
+        ...etcd,
       };
       setState('running');
       return info;
@@ -145,6 +195,43 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
       setState('failed', engineErr);
       throw engineErr;
     }
+  }
+
+  /**
+   * The etcd v3 endpoint for the embedded and memory stores (loopback, mutual TLS, admitting
+   * only the etcd client certificate); for the etcd backend, the cluster's own endpoints.
+   */
+  async function serveEtcd(
+    store: Store,
+    pki: ClusterPki,
+  ): Promise<Pick<ControlPlaneInfo, 'etcdUrl' | 'etcdCaPath' | 'etcdCertPath' | 'etcdKeyPath'>> {
+    if (config.store.backend === 'etcd') {
+      const etcd = config.store.etcd;
+      return {
+        etcdUrl: etcd?.endpoints.join(',') ?? '',
+        etcdCaPath: etcd?.caFile ?? null,
+        etcdCertPath: etcd?.certFile ?? null,
+        etcdKeyPath: etcd?.keyFile ?? null,
+      };
+    }
+    const server = await startEtcdServer({
+      store,
+      host: '127.0.0.1',
+      port: config.etcdPort,
+      tls: { caPem: pki.ca.certPem, certPem: pki.etcdServer.certPem, keyPem: pki.etcdServer.keyPem },
+      allowedClientNames: [ETCD_CLIENT_CN],
+      // Stable per cluster: the CA is never replaced.
+      identitySeed: createHash('sha256').update(pki.ca.certPem).digest('hex'),
+      memberName: os.hostname(),
+      log,
+    });
+    closers.push(() => server.close());
+    return {
+      etcdUrl: server.url,
+      etcdCaPath: paths.caCert,
+      etcdCertPath: paths.etcdClientCert,
+      etcdKeyPath: paths.etcdClientKey,
+    };
   }
 
   async function doStop(): Promise<void> {

@@ -1,11 +1,23 @@
 /** `pilothouse server`: the control plane and the UI, headless. */
 import { Command, Option } from 'commander';
-import { DEFAULT_DATA_DIR, DEFAULTS } from '../../engine/config';
+import { DEFAULT_DATA_DIR, DEFAULTS, type StoreSettings } from '../../engine/config';
+import type { ControlPlaneInfo } from '../../engine/control-plane';
+import type { StoreBackend } from '../../engine/store';
 import { PILOTHOUSE_VERSION } from '../../engine/version';
 import { createLogger, type LogLevel } from '../../engine/log';
 import { startHeadless } from '../../server';
 import { CliError } from '../errors';
-import { collect, parseCidr, parseIp, parseLogLevel, parseLoopback, parsePort } from '../options';
+import {
+  collect,
+  oneOf,
+  parseCidr,
+  parseIp,
+  parseLogLevel,
+  parseLoopback,
+  parsePort,
+  parseSeconds,
+  parseUrlList,
+} from '../options';
 import { builtPaths } from '../paths';
 
 interface ServerFlags {
@@ -17,8 +29,17 @@ interface ServerFlags {
   clusterCidr: string;
   serviceClusterIpRange: string;
   tlsSan: string[];
+  store: StoreBackend;
+  storeRetention: number;
+  etcdPort: number;
+  etcdServers?: string[];
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
   logLevel: LogLevel;
 }
+
+const BACKENDS: readonly StoreBackend[] = ['embedded', 'memory', 'etcd'];
 
 export function serverCommand(): Command {
   return new Command('server')
@@ -60,14 +81,85 @@ export function serverCommand(): Command {
         .argParser(collect),
     )
     .addOption(
+      new Option('--store <backend>', 'cluster store: embedded (LMDB in DATA_DIR/store), memory, or etcd')
+        .default(DEFAULTS.store.backend)
+        .argParser(oneOf(BACKENDS)),
+    )
+    .addOption(
+      new Option('--store-retention <seconds>', 'history kept before automatic compaction (0: never)')
+        .default(DEFAULTS.store.retentionSeconds)
+        .argParser(parseSeconds),
+    )
+    .addOption(
+      new Option('--etcd-port <port>', 'port of the etcd endpoint on 127.0.0.1 (0: any free port)')
+        .default(DEFAULTS.etcdPort)
+        .argParser(parsePort),
+    )
+    .addOption(
+      new Option('--etcd-servers <urls>', 'etcd client URLs, comma-separated (with --store etcd)').argParser(
+        parseUrlList,
+      ),
+    )
+    .addOption(new Option('--etcd-cafile <file>', 'CA bundle verifying the etcd servers (--store etcd)'))
+    .addOption(new Option('--etcd-certfile <file>', 'client certificate for etcd (--store etcd)'))
+    .addOption(new Option('--etcd-keyfile <file>', 'client key for etcd (--store etcd)'))
+    .addOption(
       new Option('--log-level <level>', 'log verbosity on stderr: debug, info, warn, error, silent')
         .default('warn')
         .argParser(parseLogLevel),
     )
-    .action(async (flags: ServerFlags) => runServer(flags));
+    .action(async (flags: ServerFlags, command: Command) => runServer(flags, storeSettings(flags, command)));
 }
 
-async function runServer(flags: ServerFlags): Promise<void> {
+/** The store flags as config; inconsistent combinations are usage errors (exit 2). */
+function storeSettings(flags: ServerFlags, command: Command): StoreSettings {
+  const etcdOnly = (['etcdServers', 'etcdCafile', 'etcdCertfile', 'etcdKeyfile'] as const).filter(
+    (k) => flags[k] !== undefined,
+  );
+  if (flags.store !== 'etcd') {
+    if (etcdOnly.length > 0) {
+      const names = etcdOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      command.error(`${names.join(', ')} only apply with --store etcd`, { exitCode: 2 });
+    }
+    return { backend: flags.store, retentionSeconds: flags.storeRetention };
+  }
+  if (!flags.etcdServers) {
+    command.error('--store etcd needs --etcd-servers https://HOST:2379[,…]', { exitCode: 2 });
+  }
+  return {
+    backend: 'etcd',
+    retentionSeconds: flags.storeRetention,
+    etcd: {
+      endpoints: flags.etcdServers,
+      caFile: flags.etcdCafile,
+      certFile: flags.etcdCertfile,
+      keyFile: flags.etcdKeyfile,
+    },
+  };
+}
+
+/** The etcd lines of the start-up banner, with an etcdctl command line ready to paste. */
+export function etcdBanner(info: ControlPlaneInfo): string[] {
+  const where = info.storeBackend === 'etcd' ? 'etcd cluster' : `${info.storeBackend} store, mutual TLS`;
+  const lines = [`  etcd:        ${info.etcdUrl} (${where})`];
+  const tlsFlags = [
+    info.etcdCaPath && `--cacert ${shellQuote(info.etcdCaPath)}`,
+    info.etcdCertPath && `--cert ${shellQuote(info.etcdCertPath)}`,
+    info.etcdKeyPath && `--key ${shellQuote(info.etcdKeyPath)}`,
+  ].filter((f): f is string => typeof f === 'string' && f !== '');
+  if (info.etcdCertPath) lines.push(`  etcd cert:   ${info.etcdCertPath}`);
+  if (info.etcdKeyPath) lines.push(`  etcd key:    ${info.etcdKeyPath}`);
+  lines.push(
+    `  etcdctl:     ETCDCTL_API=3 etcdctl --endpoints ${info.etcdUrl} ${tlsFlags.join(' ')} endpoint status`,
+  );
+  return lines;
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+async function runServer(flags: ServerFlags, store: StoreSettings): Promise<void> {
   const log = createLogger('server', flags.logLevel);
   const { rendererDir, engineEntry } = builtPaths();
 
@@ -94,6 +186,8 @@ async function runServer(flags: ServerFlags): Promise<void> {
         clusterCidr: flags.clusterCidr,
         serviceClusterIpRange: flags.serviceClusterIpRange,
         tlsSans: flags.tlsSan,
+        store,
+        etcdPort: flags.etcdPort,
       },
       uiHost: flags.uiHost,
       uiPort: flags.uiPort,
@@ -113,6 +207,7 @@ async function runServer(flags: ServerFlags): Promise<void> {
       `  kubeconfig:  ${info.kubeconfigPath}`,
       `  CA:          ${info.caCertPath}`,
       `  UI:          ${server.loginUrl}`,
+      ...etcdBanner(info),
       `Press Ctrl-C to stop.`,
       '',
     ].join('\n'),

@@ -18,6 +18,7 @@ import {
   tempDataDir,
   type RunningServer,
 } from '../../../e2e/support/pilothouse-server';
+import { EtcdCluster } from '../../engine/store/testing/etcd-cluster';
 
 const exec = promisify(execFile);
 const running: RunningServer[] = [];
@@ -63,6 +64,8 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
+const PKI_CERTS = ['ca.crt', 'apiserver.crt', 'admin.crt', 'etcd-server.crt', 'etcd-client.crt'];
+
 /** Non-empty lines of a stream, for "exactly one clear line" checks. */
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 
@@ -103,6 +106,13 @@ describe('pilothouse --help / --version', () => {
       '--cluster-cidr',
       '--service-cluster-ip-range',
       '--tls-san',
+      '--store',
+      '--store-retention',
+      '--etcd-port',
+      '--etcd-servers',
+      '--etcd-cafile',
+      '--etcd-certfile',
+      '--etcd-keyfile',
       '--log-level',
     ]) {
       expect(r.stdout).toContain(flag);
@@ -119,6 +129,12 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     [['server', '--bind-address', 'not-an-ip'], /expected an IP address/],
     [['server', '--cluster-cidr', '10.42.0.0'], /expected an IPv4 CIDR/],
     [['server', '--log-level', 'loud'], /expected one of debug, info/],
+    [['server', '--store', 'sqlite'], /--store.*expected one of embedded, memory, etcd, got 'sqlite'/],
+    [['server', '--store-retention', 'soon'], /--store-retention.*expected a whole number of seconds/],
+    [['server', '--etcd-port', '99999'], /--etcd-port.*expected a port number/],
+    [['server', '--etcd-servers', 'ftp://127.0.0.1:1'], /expected an http:\/\/ or https:\/\/ URL/],
+    [['server', '--store', 'etcd'], /--store etcd needs --etcd-servers/],
+    [['server', '--etcd-servers', 'https://127.0.0.1:1'], /--etcd-servers only apply with --store etcd/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j', async (args, message) => {
     const r = await runCli(args);
@@ -139,6 +155,8 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
         '--secure-port',
         String(blocker.port),
         '--ui-port',
+        '0',
+        '--etcd-port',
         '0',
       ]);
       expect(r.code).toBe(1);
@@ -163,10 +181,35 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
         '0',
         '--ui-port',
         String(blocker.port),
+        '--etcd-port',
+        '0',
       ]);
       expect(r.code).toBe(1);
       expect(lines(r.stderr)).toEqual([
         `pilothouse: UI port ${blocker.port} is already in use on 127.0.0.1; stop what uses it or pass --ui-port`,
+      ]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses an occupied etcd port', async () => {
+    const blocker = await listenOn('127.0.0.1');
+    try {
+      const r = await runCli([
+        'server',
+        '--data-dir',
+        tempDataDir(),
+        '--secure-port',
+        '0',
+        '--ui-port',
+        '0',
+        '--etcd-port',
+        String(blocker.port),
+      ]);
+      expect(r.code).toBe(1);
+      expect(lines(r.stderr)).toEqual([
+        `pilothouse: etcd port ${blocker.port} is already in use on 127.0.0.1; stop what uses it or pass --etcd-port`,
       ]);
     } finally {
       blocker.close();
@@ -184,6 +227,8 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
       '0',
       '--ui-port',
       '0',
+      '--etcd-port',
+      '0',
     ]);
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
@@ -194,18 +239,21 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     // A read-only tmpfs in a private mount namespace: root ignores permission bits, so this is
     // the honest way to make a directory unwritable for root.
     const dir = tempDataDir();
-    const r = await runCli(['server', '--data-dir', dir, '--secure-port', '0', '--ui-port', '0'], {
-      prefix: [
-        'unshare',
-        '--mount',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        `mount -t tmpfs -o ro tmpfs "${dir}" && exec "$@"`,
-        'sh',
-      ],
-    });
+    const r = await runCli(
+      ['server', '--data-dir', dir, '--secure-port', '0', '--ui-port', '0', '--etcd-port', '0'],
+      {
+        prefix: [
+          'unshare',
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          `mount -t tmpfs -o ro tmpfs "${dir}" && exec "$@"`,
+          'sh',
+        ],
+      },
+    );
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/is not writable \(EROFS\)/);
@@ -213,7 +261,17 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
 
   it('refuses a data dir another server is using', async () => {
     const first = await start();
-    const r = await runCli(['server', '--data-dir', first.dataDir, '--secure-port', '0', '--ui-port', '0']);
+    const r = await runCli([
+      'server',
+      '--data-dir',
+      first.dataDir,
+      '--secure-port',
+      '0',
+      '--ui-port',
+      '0',
+      '--etcd-port',
+      '0',
+    ]);
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/is in use by another Pilothouse engine \(pid \d+\)/);
@@ -274,18 +332,20 @@ describe('pilothouse server', () => {
         readdirSync(pki).map(async (f) => [f, (await fs.stat(path.join(pki, f))).mode & 0o777] as const),
       ),
     );
-    expect(modes).toMatchObject({ 'ca.key': 0o600, 'apiserver.key': 0o600, 'admin.key': 0o600 });
+    expect(modes).toMatchObject({
+      'ca.key': 0o600,
+      'apiserver.key': 0o600,
+      'admin.key': 0o600,
+      'etcd-server.key': 0o600,
+      'etcd-client.key': 0o600,
+    });
     expect((await fs.stat(pki)).mode & 0o777).toBe(0o700);
     expect((await fs.stat(first.kubeconfig)).mode & 0o777).toBe(0o600);
-    const before = await Promise.all(
-      ['ca.crt', 'apiserver.crt', 'admin.crt'].map((f) => fs.readFile(path.join(pki, f), 'utf8')),
-    );
+    const before = await Promise.all(PKI_CERTS.map((f) => fs.readFile(path.join(pki, f), 'utf8')));
     expect((await first.stop()).code).toBe(0);
 
     const second = await start({ dataDir });
-    const after = await Promise.all(
-      ['ca.crt', 'apiserver.crt', 'admin.crt'].map((f) => fs.readFile(path.join(pki, f), 'utf8')),
-    );
+    const after = await Promise.all(PKI_CERTS.map((f) => fs.readFile(path.join(pki, f), 'utf8')));
     expect(after).toEqual(before);
     expect((await get(`${second.apiUrl}/readyz`, first.caPem)).status).toBe(200);
   });
@@ -294,13 +354,16 @@ describe('pilothouse server', () => {
     const s = await start();
     const apiPort = Number(new URL(s.apiUrl).port);
     const uiPort = Number(new URL(s.uiUrl).port);
+    const etcdPort = Number(new URL(s.etcdUrl).port);
     expect(await refused(apiPort)).toBe(false);
+    expect(await refused(etcdPort)).toBe(false);
     const { code, ms } = await s.stop('SIGINT');
     expect(code).toBe(0);
     // The issue's acceptance bound for shutdown, not a performance figure.
     expect(ms).toBeLessThan(2000);
     expect(await refused(apiPort)).toBe(true);
     expect(await refused(uiPort)).toBe(true);
+    expect(await refused(etcdPort)).toBe(true);
     expect(existsSync(path.join(s.dataDir, 'engine.lock'))).toBe(false);
     expect(s.stdout()).toMatch(/stopped\n$/);
   });
@@ -325,6 +388,102 @@ describe('pilothouse server', () => {
     const { code } = await s.stop('SIGCONT');
     expect(code).toBe(1);
     expect(s.stderr()).toMatch(/pilothouse: the engine process exited unexpectedly/);
+  });
+});
+
+describe('pilothouse server: the cluster store and its etcd endpoint', () => {
+  const etcdctl = (s: RunningServer, args: string[]) =>
+    exec(
+      'etcdctl',
+      [
+        '--endpoints',
+        s.etcdUrl,
+        '--cacert',
+        s.caPath,
+        '--cert',
+        s.etcdCertPath ?? '',
+        '--key',
+        s.etcdKeyPath ?? '',
+        ...args,
+      ],
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 },
+    );
+
+  it('prints an etcdctl command line that works, and keeps writes across restarts (embedded)', async () => {
+    const dataDir = tempDataDir();
+    const first = await start({ dataDir });
+    expect(first.etcdUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.stdout()).toContain(`etcd:        ${first.etcdUrl} (embedded store, mutual TLS)`);
+    expect(first.etcdCertPath).toBe(path.join(dataDir, 'pki', 'etcd-client.crt'));
+    expect(first.etcdKeyPath).toBe(path.join(dataDir, 'pki', 'etcd-client.key'));
+    const printed = /^\s+etcdctl:\s+(.+)$/m.exec(first.stdout())?.[1] ?? '';
+    const status = await exec('sh', ['-c', `${printed} -w json`], { timeout: 20_000 });
+    expect(JSON.parse(status.stdout)).toMatchObject([{ Endpoint: first.etcdUrl }]);
+
+    await etcdctl(first, ['put', '/pilothouse-test/kept', 'yes']);
+    const ready = await get(`${first.apiUrl}/readyz?verbose`, first.caPem);
+    expect(ready.status).toBe(200);
+    expect(ready.body).toContain('[+]etcd ok');
+    expect((await first.stop()).code).toBe(0);
+
+    const second = await start({ dataDir });
+    const { stdout } = await etcdctl(second, ['get', '/pilothouse-test/kept', '--print-value-only']);
+    expect(stdout.trim()).toBe('yes');
+  });
+
+  it('runs on the memory store, which forgets on restart', async () => {
+    const dataDir = tempDataDir();
+    const first = await start({ dataDir, args: ['--store', 'memory'] });
+    expect(first.stdout()).toContain(`(memory store, mutual TLS)`);
+    await etcdctl(first, ['put', '/pilothouse-test/gone', 'soon']);
+    expect((await etcdctl(first, ['get', '/pilothouse-test/gone', '--print-value-only'])).stdout.trim()).toBe(
+      'soon',
+    );
+    expect((await first.stop()).code).toBe(0);
+    const second = await start({ dataDir, args: ['--store', 'memory'] });
+    expect((await etcdctl(second, ['get', '/pilothouse-test/gone'])).stdout).toBe('');
+  });
+
+  it('uses a real etcd with --store etcd, and reports it in /readyz', async () => {
+    const cluster = await EtcdCluster.start({ tls: true });
+    try {
+      const tls = cluster.tls;
+      if (!tls) throw new Error('no TLS files');
+      const endpoint = cluster.endpoints[0] ?? '';
+      const s = await start({
+        args: [
+          '--store',
+          'etcd',
+          '--etcd-servers',
+          endpoint,
+          '--etcd-cafile',
+          tls.caFile,
+          '--etcd-certfile',
+          tls.clientCertFile,
+          '--etcd-keyfile',
+          tls.clientKeyFile,
+        ],
+      });
+      expect(s.etcdUrl).toBe(endpoint);
+      expect(s.stdout()).toContain(`etcd:        ${endpoint} (etcd cluster)`);
+      expect(s.stdout()).toContain(
+        `--cacert ${tls.caFile} --cert ${tls.clientCertFile} --key ${tls.clientKeyFile}`,
+      );
+      const ready = await get(`${s.apiUrl}/readyz?verbose`, s.caPem);
+      expect(ready.body).toContain('[+]etcd ok');
+
+      await cluster.stop(0);
+      const deadline = Date.now() + 15_000;
+      let readyz = await get(`${s.apiUrl}/readyz?verbose`, s.caPem);
+      while (readyz.status === 200 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        readyz = await get(`${s.apiUrl}/readyz?verbose`, s.caPem);
+      }
+      expect(readyz.status).not.toBe(200);
+      expect(readyz.body).toContain('[-]etcd failed: reason withheld');
+    } finally {
+      await cluster.close();
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DataPaths, dataPaths } from '../config';
 import { EngineError } from '../errors';
 import { createCertificateAuthority } from './certs';
-import { type ClusterPki, apiserverNames, ensureClusterPki, firstServiceIp } from './index';
+import { type ClusterPki, ETCD_CLIENT_CN, apiserverNames, ensureClusterPki, firstServiceIp } from './index';
 
 const OPTS = { serviceClusterIpRange: '10.43.0.0/16', tlsSans: [] as string[] };
 
@@ -35,23 +35,39 @@ const mode = async (file: string) => (await fs.stat(file)).mode & 0o777;
 const openssl = (pem: string) => new X509Certificate(pem);
 
 describe('ensureClusterPki', () => {
-  it('creates the CA, the API server pair and the admin pair in a fresh data dir', async () => {
+  it('creates the CA, the API server, admin and etcd pairs in a fresh data dir', async () => {
     const paths = await freshPaths();
     const pki = await ensureClusterPki(paths, OPTS);
 
-    expect(pki.actions).toEqual(['ca: created', 'kube-apiserver: created', 'pilothouse-admin: created']);
+    expect(pki.actions).toEqual([
+      'ca: created',
+      'kube-apiserver: created',
+      'pilothouse-admin: created',
+      'pilothouse-etcd-server: created',
+      'pilothouse-etcd-client: created',
+    ]);
     expect(await fs.readFile(paths.caCert, 'utf8')).toBe(pki.ca.certPem);
     expect(await fs.readFile(paths.caKey, 'utf8')).toBe(pki.ca.keyPem);
     expect(await fs.readFile(paths.apiserverCert, 'utf8')).toBe(pki.apiserver.certPem);
     expect(await fs.readFile(paths.apiserverKey, 'utf8')).toBe(pki.apiserver.keyPem);
     expect(await fs.readFile(paths.adminCert, 'utf8')).toBe(pki.admin.certPem);
     expect(await fs.readFile(paths.adminKey, 'utf8')).toBe(pki.admin.keyPem);
+    expect(await fs.readFile(paths.etcdServerCert, 'utf8')).toBe(pki.etcdServer.certPem);
+    expect(await fs.readFile(paths.etcdServerKey, 'utf8')).toBe(pki.etcdServer.keyPem);
+    expect(await fs.readFile(paths.etcdClientCert, 'utf8')).toBe(pki.etcdClient.certPem);
+    expect(await fs.readFile(paths.etcdClientKey, 'utf8')).toBe(pki.etcdClient.keyPem);
   });
 
   it('keeps keys private: key files 0600, the pki dir 0700', async () => {
     const { paths } = await existingPki();
     expect(await mode(paths.pki)).toBe(0o700);
-    for (const key of [paths.caKey, paths.apiserverKey, paths.adminKey]) {
+    for (const key of [
+      paths.caKey,
+      paths.apiserverKey,
+      paths.adminKey,
+      paths.etcdServerKey,
+      paths.etcdClientKey,
+    ]) {
       expect({ key, mode: await mode(key) }).toEqual({ key, mode: 0o600 });
     }
   });
@@ -84,11 +100,33 @@ describe('ensureClusterPki', () => {
     expect(cert.checkIssued(openssl(first.ca.certPem))).toBe(true);
   });
 
+  it('issues the etcd endpoint a loopback-only serving certificate and one client identity', async () => {
+    const { first } = await existingPki();
+    const server = openssl(first.etcdServer.certPem);
+    expect(server.subject).toBe('CN=pilothouse-etcd-server');
+    expect(server.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
+    expect(server.checkHost('localhost')).toBe('localhost');
+    for (const ip of ['127.0.0.1', '::1']) expect(server.checkIP(ip)).toBe(ip);
+    expect(server.checkHost('kubernetes')).toBeUndefined();
+    const client = openssl(first.etcdClient.certPem);
+    expect(client.subject).toBe(`CN=${ETCD_CLIENT_CN}`);
+    expect(client.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+    for (const cert of [server, client]) expect(cert.checkIssued(openssl(first.ca.certPem))).toBe(true);
+  });
+
   it('reuses everything on a second start', async () => {
     const { paths, first } = await existingPki();
     const second = await ensureClusterPki(paths, OPTS);
 
-    expect(second.actions).toEqual(['ca: reused', 'kube-apiserver: reused', 'pilothouse-admin: reused']);
+    expect(second.actions).toEqual([
+      'ca: reused',
+      'kube-apiserver: reused',
+      'pilothouse-admin: reused',
+      'pilothouse-etcd-server: reused',
+      'pilothouse-etcd-client: reused',
+    ]);
+    expect(second.etcdServer.certPem).toBe(first.etcdServer.certPem);
+    expect(second.etcdClient.keyPem).toBe(first.etcdClient.keyPem);
     expect(second.ca.certPem).toBe(first.ca.certPem);
     expect(second.apiserver.certPem).toBe(first.apiserver.certPem);
     expect(second.apiserver.keyPem).toBe(first.apiserver.keyPem);
@@ -104,6 +142,8 @@ describe('ensureClusterPki', () => {
       'ca: reused',
       'kube-apiserver: reissued: does not cover pilothouse.example, 192.0.2.7',
       'pilothouse-admin: reused',
+      'pilothouse-etcd-server: reused',
+      'pilothouse-etcd-client: reused',
     ]);
     expect(second.ca.certPem).toBe(first.ca.certPem);
     expect(second.admin.certPem).toBe(first.admin.certPem);
@@ -143,6 +183,20 @@ describe('ensureClusterPki', () => {
       tls.createSecureContext({ cert: second.apiserver.certPem, key: second.apiserver.keyPem }),
     ).not.toThrow();
     expect(second.actions[0]).toBe('ca: reused');
+  });
+
+  it('recreates a deleted etcd client pair and leaves the rest alone', async () => {
+    const { paths, first } = await existingPki();
+    await fs.rm(paths.etcdClientCert);
+    const second = await ensureClusterPki(paths, OPTS);
+
+    expect(second.actions.slice(3)).toEqual([
+      'pilothouse-etcd-server: reused',
+      'pilothouse-etcd-client: created',
+    ]);
+    expect(second.etcdClient.certPem).not.toBe(first.etcdClient.certPem);
+    expect(await fs.readFile(paths.etcdClientKey, 'utf8')).toBe(second.etcdClient.keyPem);
+    expect(await mode(paths.etcdClientKey)).toBe(0o600);
   });
 
   it('reissues a leaf signed by a CA other than the one on disk', async () => {

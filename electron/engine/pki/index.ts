@@ -3,6 +3,8 @@
  *   ca.crt / ca.key            the cluster CA (10 years)
  *   apiserver.crt / .key       the API server's serving pair (1 year, renewed 30 days before)
  *   admin.crt / .key           the admin client identity in kubeconfig.yaml (O=system:masters)
+ *   etcd-server.crt / .key     the embedded etcd endpoint's serving pair (loopback names only)
+ *   etcd-client.crt / .key     the one identity that endpoint admits (etcdctl, the etcd browser)
  * Keys are 0600, the directory 0700. A leaf that no longer fits (expiring, wrong CA, a new
  * address to cover) is reissued; the CA never is, because every node trusts it.
  */
@@ -27,10 +29,17 @@ import * as x509 from '@peculiar/x509';
 const RENEW_WITHIN_DAYS = 30;
 const LEAF_VALIDITY_DAYS = 365;
 
+/** Common name of the etcd client certificate; the embedded etcd endpoint admits only it. */
+export const ETCD_CLIENT_CN = 'pilothouse-etcd-client';
+/** The embedded etcd endpoint listens on loopback only, so these are all the names it needs. */
+export const ETCD_SERVER_NAMES = ['localhost', '127.0.0.1', '::1'];
+
 export interface ClusterPki {
   ca: CertificateAuthority;
   apiserver: IssuedCertificate;
   admin: IssuedCertificate;
+  etcdServer: IssuedCertificate;
+  etcdClient: IssuedCertificate;
   /** What happened on this start, for the log: created / reused / reissued (with why). */
   actions: string[];
 }
@@ -85,7 +94,18 @@ export async function ensureClusterPki(
     usages: ['clientAuth'],
     validityDays: LEAF_VALIDITY_DAYS,
   });
-  return { ca, apiserver, admin, actions };
+  const etcdServer = await ensureLeaf(ca, paths.etcdServerCert, paths.etcdServerKey, actions, {
+    commonName: 'pilothouse-etcd-server',
+    usages: ['serverAuth'],
+    subjectAltNames: ETCD_SERVER_NAMES,
+    validityDays: LEAF_VALIDITY_DAYS,
+  });
+  const etcdClient = await ensureLeaf(ca, paths.etcdClientCert, paths.etcdClientKey, actions, {
+    commonName: ETCD_CLIENT_CN,
+    usages: ['clientAuth'],
+    validityDays: LEAF_VALIDITY_DAYS,
+  });
+  return { ca, apiserver, admin, etcdServer, etcdClient, actions };
 }
 
 async function ensureCa(paths: DataPaths, actions: string[]): Promise<CertificateAuthority> {

@@ -40,7 +40,7 @@ export async function openStore(config: StoreConfig, log: Logger): Promise<Store
     }
     case 'etcd': {
       if (!config.etcd || config.etcd.endpoints.length === 0) {
-        throw new Error('the etcd store needs at least one endpoint (--etcd-endpoints)');
+        throw new Error('the etcd store needs at least one endpoint (--etcd-servers)');
       }
       const { openEtcdStore } = await import('./etcd');
       return openEtcdStore(config.etcd, log);

@@ -5,7 +5,7 @@
  *   leases  id → ttl
  *   meta    'currentRevision' | 'compactRevision' | 'format' → number
  * Writes go through lmdb-js's batched asynchronous transactions; a batch is acknowledged only
- * after LMDB reports it flushed to disk, so an acknowledged write survives kill -9. Compaction
+ * after its transaction is committed and synced, so an acknowledged write survives kill -9. Compaction
  * deletes log records; LMDB reuses the freed pages, so the file stops growing at the working
  * set's size.
  */
@@ -94,26 +94,51 @@ class LmdbDatabase implements Database {
     return this.log.get([rev, sub])?.v;
   }
 
-  async commit(batch: Batch): Promise<void> {
-    await this.env.transaction(() => {
-      for (const r of batch.records) {
-        void this.log.put([r.rev, r.sub], {
-          k: r.key,
-          t: r.tombstone,
-          v: r.value,
-          c: r.createRevision,
-          n: r.version,
-          l: r.lease,
-        });
-      }
-      for (const key of batch.removeRecords) void this.log.remove(key);
-      for (const l of batch.putLeases) void this.leases.put(l.id, l.ttl);
-      for (const id of batch.removeLeases) void this.leases.remove(id);
-      void this.meta.put('currentRevision', batch.currentRevision);
-      if (batch.compactRevision !== undefined) void this.meta.put('compactRevision', batch.compactRevision);
+  private queue: { batch: Batch; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  /**
+   * Group commit: every batch handed over in one event-loop turn is written in one LMDB
+   * transaction, committed and fdatasync'ed synchronously at the end of the turn. One client
+   * writing alone pays one sync and no thread hand-off; many clients share one sync per turn.
+   * Order is kept: batches commit in call order, turn after turn.
+   */
+  commit(batch: Batch): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.queue.length === 0) setImmediate(() => this.flush());
+      this.queue.push({ batch, resolve, reject });
     });
-    // Committed is not yet durable with overlapping sync: wait for the flush.
-    await this.env.flushed;
+  }
+
+  private flush(): void {
+    const group = this.queue;
+    this.queue = [];
+    try {
+      this.env.transactionSync(() => {
+        for (const { batch } of group) this.write(batch);
+      });
+    } catch (err) {
+      for (const g of group) g.reject(err);
+      return;
+    }
+    for (const g of group) g.resolve();
+  }
+
+  private write(batch: Batch): void {
+    for (const r of batch.records) {
+      this.log.putSync([r.rev, r.sub], {
+        k: r.key,
+        t: r.tombstone,
+        v: r.value,
+        c: r.createRevision,
+        n: r.version,
+        l: r.lease,
+      });
+    }
+    for (const key of batch.removeRecords) this.log.removeSync(key);
+    for (const l of batch.putLeases) this.leases.putSync(l.id, l.ttl);
+    for (const id of batch.removeLeases) this.leases.removeSync(id);
+    this.meta.putSync('currentRevision', batch.currentRevision);
+    if (batch.compactRevision !== undefined) this.meta.putSync('compactRevision', batch.compactRevision);
   }
 
   /** File size, and the pages that hold data (each table, the root, the free list, 2 metas). */
@@ -156,7 +181,15 @@ export async function openEmbeddedStore(opts: EmbeddedOptions): Promise<Store> {
   }
   let env: RootDatabase;
   try {
-    env = open({ path: file, maxDbs: 4, mapSize: 256 * 1024 * 1024, overlappingSync: true });
+    env = open({
+      path: file,
+      maxDbs: 4,
+      mapSize: 256 * 1024 * 1024,
+      // A commit resolves only once synced (not before, as with overlapping sync), and the
+      // writes of one event-loop turn share one transaction: our batch atomicity relies on it.
+      overlappingSync: false,
+      eventTurnBatching: true,
+    });
   } catch (err) {
     throw new StoreError(
       'corrupt',

@@ -180,10 +180,17 @@ function encodeHeaderBlock(block: PendingBlock, headerBlock: Buffer): Buffer[] {
  * writes go straight to the socket. Ends and errors propagate both ways.
  */
 export class AuthorityFixingStream extends Duplex {
-  readonly fixer = new AuthorityFixer();
-
-  constructor(private readonly socket: Duplex) {
+  /**
+   * `fixer` and `alreadyOut` continue a connection whose first bytes were inspected already
+   * (see `inspectConnection`): what the fixer produced so far goes out first.
+   */
+  constructor(
+    private readonly socket: Duplex,
+    readonly fixer = new AuthorityFixer(),
+    alreadyOut: Buffer[] = [],
+  ) {
     super();
+    for (const piece of alreadyOut) this.push(piece);
     socket.on('data', (chunk: Buffer) => {
       for (const piece of this.fixer.transform(chunk)) {
         if (!this.push(piece)) socket.pause();
@@ -223,4 +230,53 @@ export class AuthorityFixingStream extends Duplex {
     this.socket.destroy(err ?? undefined);
     callback(err);
   }
+}
+
+/** How long a new connection may stay silent before it is handed over uninspected. */
+const INSPECT_WAIT_MS = 200;
+
+/**
+ * Inspect a connection's first bytes without staying in its data path. Nearly every client
+ * sends a valid :authority: its bytes are put back (`unshift`) and the socket itself goes to
+ * HTTP/2, so nghttp2 reads it natively — a JS stream in between costs a millisecond per request.
+ * A connection whose authority needs the repair keeps an AuthorityFixingStream. A client that
+ * sends no request for INSPECT_WAIT_MS (an idle pre-connect) is handed over uninspected: the
+ * etcdctl calls needing the repair send their request at once.
+ */
+export function inspectConnection(
+  socket: Duplex & { unshift(chunk: Buffer): void },
+  hand: (s: Duplex) => void,
+): void {
+  const fixer = new AuthorityFixer();
+  const raw: Buffer[] = [];
+  const out: Buffer[] = [];
+  let done = false;
+  const finish = (repair: boolean) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    socket.off('data', onData);
+    socket.off('close', onClose);
+    socket.pause();
+    if (repair) {
+      hand(new AuthorityFixingStream(socket, fixer, out));
+      socket.resume();
+    } else {
+      if (raw.length > 0) socket.unshift(Buffer.concat(raw));
+      hand(socket);
+    }
+  };
+  const onData = (chunk: Buffer) => {
+    raw.push(chunk);
+    out.push(...fixer.transform(chunk));
+    if (fixer.repaired > 0) finish(true);
+    else if (fixer.passing) finish(false);
+  };
+  const onClose = () => {
+    done = true;
+    clearTimeout(timer);
+  };
+  const timer = setTimeout(() => finish(false), INSPECT_WAIT_MS);
+  socket.on('data', onData);
+  socket.once('close', onClose);
 }

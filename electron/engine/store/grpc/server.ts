@@ -14,7 +14,8 @@
  *
  * The listener and TLS are ours (a taken port fails like every other Pilothouse port, naming its
  * flag; the certificate decides which grpc-js server gets the connection); grpc-js gets the
- * decrypted stream through the :authority repair of h2-authority.ts and speaks HTTP/2 on it.
+ * decrypted socket once h2-authority.ts has looked at its first request (and, for the etcdctl
+ * calls that need it, the :authority repair stream).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -30,7 +31,7 @@ import { listenOrExplain } from '../../listen';
 import type { Logger } from '../../log';
 import { LIMITS, type Store } from '../types';
 import { EtcdRpcError, RPC_ERRORS } from './errors';
-import { AuthorityFixingStream } from './h2-authority';
+import { inspectConnection } from './h2-authority';
 import { type EtcdIdentity, etcdIdentity } from './identity';
 import { kvService } from './kv';
 import { leaseService } from './lease';
@@ -159,7 +160,7 @@ export async function startEtcdServer(opts: EtcdServerOptions): Promise<EtcdServ
     const cn = socket instanceof tls.TLSSocket ? commonName(socket) : null;
     const admitted = !opts.allowedClientNames || (cn !== null && opts.allowedClientNames.includes(cn));
     if (!admitted) log.warn({ cn, peer: socket.remoteAddress }, 'etcd endpoint refused a client certificate');
-    (admitted ? injector : deniedInjector).injectConnection(new AuthorityFixingStream(socket));
+    inspectConnection(socket, (s) => (admitted ? injector : deniedInjector).injectConnection(s));
   };
   // No await since the listen: no connection can have been accepted before this handler.
   listener.on(opts.tls ? 'secureConnection' : 'connection', admit);

@@ -198,6 +198,8 @@ async function measure(t: Target) {
   const client = connect(t);
   const kv = (i: number) => `bench/${t.name}/${String(i % 10_000).padStart(5, '0')}`;
   try {
+    // Warm-up, not measured: creates the 10,000 keys and lets both sides reach steady state.
+    await Promise.all(Array.from({ length: 10_000 }, (_, i) => client.put(kv(i)).value(VALUE).exec()));
     for (const c of [1, 64]) {
       const puts = await load(c, (i) => client.put(kv(i)).value(VALUE).exec());
       emit({ target: t.name, figure: 'put_per_s', concurrency: c, value: Math.round(puts) });

@@ -107,9 +107,9 @@ describe.each([
     );
   }, 60_000);
 
-  it.runIf(_name === 'pilothouse')(
-    'is paused, not buffered: a compaction during the pause ends the watch with compact_revision',
-    async () => {
+  // Pilothouse's own promise (real etcd buffers instead), so only defined for that target.
+  if (_name === 'pilothouse') {
+    it('is paused, not buffered: a compaction during the pause ends the watch with compact_revision', async () => {
       const from = Number((await client.kv.range({ key: Buffer.from('/bq') })).header.revision) + 1;
       const watch = await stalledWatch(client, '/bq/', from);
       await putMany(client, '/bq/', EVENTS);
@@ -124,7 +124,6 @@ describe.each([
       expect(got.map((e) => Number(e.kv.mod_revision))).toEqual(
         Array.from({ length: got.length }, (_, i) => from + i),
       );
-    },
-    60_000,
-  );
+    }, 60_000);
+  }
 });

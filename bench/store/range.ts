@@ -47,7 +47,7 @@ try {
     if (res.kvs.length !== 10_000) throw new Error(`expected 10,000 keys, got ${res.kvs.length}`);
   }
   const p50 = (xs: number[]) =>
-    Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! * 100) / 100;
+    Math.round(([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN) * 100) / 100;
   process.stdout.write(
     `${JSON.stringify({ bench: 'store-range', keys: 10_000, keysOnly: true, store_p50_ms: p50(storeMs), store_plus_encode_p50_ms: p50(totalMs) })}\n`,
   );

@@ -241,9 +241,10 @@ export const LIMITS = {
 } as const;
 
 /**
- * The store. Every method is safe to call concurrently; writes are applied in call order and a
- * write's promise resolves only once it is durable (for the embedded backend: fsynced). Reads
- * see every write whose promise has resolved.
+ * The store. Every method is safe to call concurrently. A write issued after another write's
+ * promise resolved is applied after it (the memory and embedded backends also apply concurrent
+ * writes in call order; a real etcd cluster does not promise that). A write's promise resolves
+ * only once it is durable (embedded: fsynced). Reads see every write whose promise has resolved.
  */
 export interface Store {
   range(req: RangeRequest): Promise<RangeResponse>;

@@ -60,7 +60,8 @@ export interface MvccOptions {
 interface Pending {
   rev: number;
   done: boolean;
-  events: RevisionEvents | null;
+  /** The revision's writes; turned into watch events only when it is published to watchers. */
+  records: LogRecord[];
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];
   valueKeys: string[];
 }
@@ -385,12 +386,10 @@ export class MvccStore implements Store {
 
   private commit(ws: WriteSet): Promise<void> {
     const rev = ws.records.length > 0 ? ws.rev : this.currentRev;
-    const events: RevisionEvents | null =
-      ws.records.length > 0 ? { rev, events: ws.records.map((r) => this.event(r)) } : null;
     const entry: Pending = {
       rev,
       done: false,
-      events,
+      records: ws.records,
       waiters: [],
       valueKeys: ws.records.map((r) => `${r.rev}:${r.sub}`),
     };
@@ -444,7 +443,10 @@ export class MvccStore implements Store {
       const entry = this.pending.shift() as Pending;
       this.committedRev = Math.max(this.committedRev, entry.rev);
       for (const k of entry.valueKeys) this.pendingValues.delete(k);
-      if (entry.events) published.push(entry.events);
+      // Events (and their prev_kv reads) only cost anything when someone watches.
+      if (entry.records.length > 0 && this.hub.size > 0) {
+        published.push({ rev: entry.rev, events: entry.records.map((r) => this.event(r)) });
+      }
       acked.push(entry);
     }
     this.hub.publish(published);
@@ -518,7 +520,7 @@ export class MvccStore implements Store {
       if (!h || (only && !only.tombstone && only.rev <= revision)) this.dirty.delete(key);
     }
     this.compactRev = revision;
-    const entry: Pending = { rev: this.currentRev, done: false, events: null, waiters: [], valueKeys: [] };
+    const entry: Pending = { rev: this.currentRev, done: false, records: [], waiters: [], valueKeys: [] };
     this.pending.push(entry);
     const acked = new Promise<void>((resolve, reject) => entry.waiters.push({ resolve, reject }));
     this.opts.db

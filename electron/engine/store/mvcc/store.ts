@@ -261,16 +261,7 @@ export class MvccStore implements Store {
     });
     const prevKvs = req.prevKv ? victims.map(([k, r]) => this.kv(k, r)) : [];
     for (const [key, r] of victims) {
-      this.stage(ws, {
-        rev: ws.rev,
-        sub: ws.records.length,
-        key,
-        tombstone: true,
-        value: EMPTY,
-        createRevision: 0,
-        version: 0,
-        lease: 0,
-      });
+      this.stageDelete(ws, key);
       if (r.lease !== 0) this.lessor.detach(r.lease, key);
     }
     // Like a range: the txn's revision once it has changed something, the previous one before.
@@ -284,6 +275,19 @@ export class MvccStore implements Store {
     this.index.append(record.key, toRevision(record));
     this.dirty.add(record.key);
     if (!record.tombstone) this.pendingValues.set(`${record.rev}:${record.sub}`, record.value);
+  }
+
+  private stageDelete(ws: WriteSet, key: Key): void {
+    this.stage(ws, {
+      rev: ws.rev,
+      sub: ws.records.length,
+      key,
+      tombstone: true,
+      value: EMPTY,
+      createRevision: 0,
+      version: 0,
+      lease: 0,
+    });
   }
 
   private unstage(ws: WriteSet): void {
@@ -638,16 +642,7 @@ export class MvccStore implements Store {
       for (const key of keys) {
         const r = this.latest(key);
         if (!r) continue;
-        this.stage(ws, {
-          rev: ws.rev,
-          sub: ws.records.length,
-          key,
-          tombstone: true,
-          value: EMPTY,
-          createRevision: 0,
-          version: 0,
-          lease: 0,
-        });
+        this.stageDelete(ws, key);
       }
       this.lessor.remove(id);
       ws.removeLeases.push(id);

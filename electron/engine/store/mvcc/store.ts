@@ -389,22 +389,28 @@ export class MvccStore implements Store {
   }
 
   private commit(ws: WriteSet): Promise<void> {
-    const rev = ws.records.length > 0 ? ws.rev : this.currentRev;
-    const entry: Pending = {
-      rev,
-      done: false,
-      records: ws.records,
-      waiters: [],
-      valueKeys: ws.records.map((r) => `${r.rev}:${r.sub}`),
-    };
-    this.pending.push(entry);
-    const batch: Batch = {
+    return this.submit(ws.records.length > 0 ? ws.rev : this.currentRev, {
       records: ws.records,
       removeRecords: [],
       putLeases: ws.putLeases,
       removeLeases: ws.removeLeases,
       currentRevision: this.currentRev,
+    });
+  }
+
+  /**
+   * Hand a batch to the database and queue it for acknowledgement at `rev`: resolves once it and
+   * every batch before it are durable (see advance), rejects if the database fails.
+   */
+  private submit(rev: number, batch: Batch): Promise<void> {
+    const entry: Pending = {
+      rev,
+      done: false,
+      records: batch.records,
+      waiters: [],
+      valueKeys: batch.records.map((r) => `${r.rev}:${r.sub}`),
     };
+    this.pending.push(entry);
     const acked = new Promise<void>((resolve, reject) => entry.waiters.push({ resolve, reject }));
     this.opts.db.commit(batch).then(
       () => {
@@ -524,25 +530,14 @@ export class MvccStore implements Store {
       if (!h || (only && !only.tombstone && only.rev <= revision)) this.dirty.delete(key);
     }
     this.compactRev = revision;
-    const entry: Pending = { rev: this.currentRev, done: false, records: [], waiters: [], valueKeys: [] };
-    this.pending.push(entry);
-    const acked = new Promise<void>((resolve, reject) => entry.waiters.push({ resolve, reject }));
-    this.opts.db
-      .commit({
-        records: [],
-        removeRecords: removed,
-        putLeases: [],
-        removeLeases: [],
-        currentRevision: this.currentRev,
-        compactRevision: revision,
-      })
-      .then(
-        () => {
-          entry.done = true;
-          this.advance();
-        },
-        (err: unknown) => this.fail(err),
-      );
+    const acked = this.submit(this.currentRev, {
+      records: [],
+      removeRecords: removed,
+      putLeases: [],
+      removeLeases: [],
+      currentRevision: this.currentRev,
+      compactRevision: revision,
+    });
     this.opts.log.debug({ revision, removed: removed.length }, 'store compacted');
     return acked.then(() => ({ header: this.header(this.currentRev) }));
   }

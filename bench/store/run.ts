@@ -1,21 +1,20 @@
 /**
  * Store benchmark: the same etcd3-client load against the embedded store's etcd endpoint
  * (a real `pilothouse server`, engine in its own process) and against a real single-member
- * etcd with its data on the same disk — both over mutual TLS on loopback, with certificates
- * from the same CA. Prints one JSON line per figure, then a summary line.
+ * etcd with its data on the same disk (the test suite's harnesses start both) — both over
+ * mutual TLS on loopback with ECDSA P-256 certificates. Prints one JSON line per figure, then a summary line.
  *
  *   npm run build && node --import tsx bench/store/run.ts [--seconds 5] [--only embedded|etcd]
  *
  * Every load loop is bounded by count and time. Traffic stays on 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
+import { startServer } from '../../e2e/support/pilothouse-server';
+import { startEtcdCluster } from '../../electron/engine/store/testing/etcd-cluster';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
@@ -38,15 +37,6 @@ function emit(obj: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify({ bench: 'store', ...obj })}\n`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -56,105 +46,38 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   throw new Error(`${what} not ready within ${timeoutMs} ms`);
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGINT');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+/** A real `pilothouse server` (the test harness's), embedded store unless BENCH_STORE says otherwise. */
+async function startEmbedded(): Promise<Target> {
+  const server = await startServer({
+    args: process.env.BENCH_STORE ? ['--store', process.env.BENCH_STORE] : [],
   });
-}
-
-/** A real `pilothouse server` with the embedded store; its banner names the etcd endpoint. */
-async function startEmbedded(dataDir: string): Promise<Target> {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin/pilothouse.js'),
-      'server',
-      '--data-dir',
-      dataDir,
-      '--secure-port',
-      '0',
-      '--ui-port',
-      '0',
-      '--etcd-port',
-      '0',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Press Ctrl-C')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`pilothouse server exited ${code}`)));
-  });
-  const endpoint = /(https:\/\/127\.0\.0\.1:\d+)/.exec(
-    out.split('\n').find((l) => /etcd/i.test(l)) ?? '',
-  )?.[1];
-  if (!endpoint) throw new Error(`no etcd endpoint in the banner:\n${out}`);
-  const pki = path.join(dataDir, 'pki');
+  const pki = path.join(server.dataDir, 'pki');
   return {
     name: 'embedded',
-    endpoint,
-    ca: path.join(pki, 'ca.crt'),
-    cert: path.join(pki, 'etcd-client.crt'),
-    key: path.join(pki, 'etcd-client.key'),
-    stop: () => stopChild(child),
+    endpoint: server.etcdUrl,
+    ca: server.caPath,
+    cert: server.etcdCertPath ?? path.join(pki, 'etcd-client.crt'),
+    key: server.etcdKeyPath ?? path.join(pki, 'etcd-client.key'),
+    stop: async () => {
+      await server.stop();
+      fs.rmSync(server.dataDir, { recursive: true, force: true });
+    },
   };
 }
 
-/** Debian's etcd, one member, TLS with the same CA's certificates, data on the same disk. */
-async function startEtcd(pkiDir: string): Promise<Target> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-etcd-'));
-  const [client, peer] = [await freePort(), await freePort()];
-  const endpoint = `https://127.0.0.1:${client}`;
-  const child = spawn(
-    'etcd',
-    [
-      '--name',
-      'bench',
-      '--data-dir',
-      dir,
-      '--listen-client-urls',
-      endpoint,
-      '--advertise-client-urls',
-      endpoint,
-      '--listen-peer-urls',
-      `http://127.0.0.1:${peer}`,
-      '--initial-advertise-peer-urls',
-      `http://127.0.0.1:${peer}`,
-      '--initial-cluster',
-      `bench=http://127.0.0.1:${peer}`,
-      '--cert-file',
-      path.join(pkiDir, 'etcd-server.crt'),
-      '--key-file',
-      path.join(pkiDir, 'etcd-server.key'),
-      '--trusted-ca-file',
-      path.join(pkiDir, 'ca.crt'),
-      '--client-cert-auth',
-      '--log-level',
-      'error',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const target: Target = {
+/** Debian's etcd, one member, mutual TLS, data in a temp dir on the same disk (the tests' harness). */
+async function startEtcd(): Promise<Target> {
+  const cluster = await startEtcdCluster({ members: 1, tls: true });
+  const tls = cluster.tls;
+  if (!tls) throw new Error('the etcd harness started without TLS');
+  return {
     name: 'etcd',
-    endpoint,
-    ca: path.join(pkiDir, 'ca.crt'),
-    cert: path.join(pkiDir, 'etcd-client.crt'),
-    key: path.join(pkiDir, 'etcd-client.key'),
-    stop: async () => {
-      await stopChild(child);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    endpoint: cluster.endpoint(0),
+    ca: tls.caFile,
+    cert: tls.clientCertFile,
+    key: tls.clientKeyFile,
+    stop: () => cluster.close(),
   };
-  const probe = connect(target);
-  await waitFor('etcd', async () => (await probe.get('probe').string(), true));
-  probe.close();
-  return target;
 }
 
 function connect(t: Target): Etcd3 {
@@ -266,20 +189,18 @@ async function measure(t: Target) {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-pilothouse-'));
-const embedded = await startEmbedded(dataDir);
+const embedded = await startEmbedded();
 try {
   if (ONLY !== 'etcd') await measure(embedded);
-  if (ONLY !== 'embedded') {
-    const etcd = await startEtcd(path.join(dataDir, 'pki'));
-    try {
-      await measure(etcd);
-    } finally {
-      await etcd.stop();
-    }
-  }
 } finally {
   await embedded.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+if (ONLY !== 'embedded') {
+  const etcd = await startEtcd();
+  try {
+    await measure(etcd);
+  } finally {
+    await etcd.stop();
+  }
 }
 emit({ summary: true, seconds: SECONDS, node: process.version, cpus: os.cpus().length });

@@ -11,6 +11,9 @@ import path from 'node:path';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/pilothouse.js');
 
+/** Flags that put every listener of `pilothouse server` on a free port. */
+export const FREE_PORTS = ['--secure-port', '0', '--ui-port', '0', '--etcd-port', '0'];
+
 export function assertBuilt(): void {
   if (
     !existsSync(path.join(ROOT, 'out/main/cli.js')) ||
@@ -88,19 +91,7 @@ export async function startServer(
   const dataDir = opts.dataDir ?? tempDataDir();
   const child = spawn(
     process.execPath,
-    [
-      BIN,
-      'server',
-      '--data-dir',
-      dataDir,
-      '--secure-port',
-      '0',
-      '--ui-port',
-      '0',
-      '--etcd-port',
-      '0',
-      ...(opts.args ?? []),
-    ],
+    [BIN, 'server', '--data-dir', dataDir, ...FREE_PORTS, ...(opts.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';

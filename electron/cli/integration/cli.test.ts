@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertBuilt,
+  FREE_PORTS,
   ROOT,
   runCli,
   startServer,
@@ -144,24 +145,19 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     expect(r.stderr).toMatch(/^pilothouse/);
   });
 
-  it('refuses an occupied API port and leaves nothing behind', async () => {
-    const blocker = await listenOn('0.0.0.0');
+  it.each([
+    ['API', '--secure-port', '0.0.0.0'],
+    ['UI', '--ui-port', '127.0.0.1'],
+    ['etcd', '--etcd-port', '127.0.0.1'],
+  ])('refuses an occupied %s port and leaves nothing behind', async (what, flag, host) => {
+    const blocker = await listenOn(host);
     try {
       const dataDir = tempDataDir();
-      const r = await runCli([
-        'server',
-        '--data-dir',
-        dataDir,
-        '--secure-port',
-        String(blocker.port),
-        '--ui-port',
-        '0',
-        '--etcd-port',
-        '0',
-      ]);
+      // The later flag wins: every listener on a free port but this one.
+      const r = await runCli(['server', '--data-dir', dataDir, ...FREE_PORTS, flag, String(blocker.port)]);
       expect(r.code).toBe(1);
       expect(lines(r.stderr)).toEqual([
-        `pilothouse: API port ${blocker.port} is already in use on 0.0.0.0; stop what uses it or pass --secure-port`,
+        `pilothouse: ${what} port ${blocker.port} is already in use on ${host}; stop what uses it or pass ${flag}`,
       ]);
       expect(r.stdout).toBe('');
       expect(existsSync(path.join(dataDir, 'engine.lock'))).toBe(false);
@@ -170,66 +166,10 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     }
   });
 
-  it('refuses an occupied UI port', async () => {
-    const blocker = await listenOn('127.0.0.1');
-    try {
-      const r = await runCli([
-        'server',
-        '--data-dir',
-        tempDataDir(),
-        '--secure-port',
-        '0',
-        '--ui-port',
-        String(blocker.port),
-        '--etcd-port',
-        '0',
-      ]);
-      expect(r.code).toBe(1);
-      expect(lines(r.stderr)).toEqual([
-        `pilothouse: UI port ${blocker.port} is already in use on 127.0.0.1; stop what uses it or pass --ui-port`,
-      ]);
-    } finally {
-      blocker.close();
-    }
-  });
-
-  it('refuses an occupied etcd port', async () => {
-    const blocker = await listenOn('127.0.0.1');
-    try {
-      const r = await runCli([
-        'server',
-        '--data-dir',
-        tempDataDir(),
-        '--secure-port',
-        '0',
-        '--ui-port',
-        '0',
-        '--etcd-port',
-        String(blocker.port),
-      ]);
-      expect(r.code).toBe(1);
-      expect(lines(r.stderr)).toEqual([
-        `pilothouse: etcd port ${blocker.port} is already in use on 127.0.0.1; stop what uses it or pass --etcd-port`,
-      ]);
-    } finally {
-      blocker.close();
-    }
-  });
-
   it('refuses a data dir below a regular file', async () => {
     const file = path.join(tempDataDir(), 'plain-file');
     writeFileSync(file, 'x');
-    const r = await runCli([
-      'server',
-      '--data-dir',
-      path.join(file, 'data'),
-      '--secure-port',
-      '0',
-      '--ui-port',
-      '0',
-      '--etcd-port',
-      '0',
-    ]);
+    const r = await runCli(['server', '--data-dir', path.join(file, 'data'), ...FREE_PORTS]);
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/^pilothouse: data dir .*plain-file\/data is not writable \(ENOTDIR\)/);
@@ -239,21 +179,18 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     // A read-only tmpfs in a private mount namespace: root ignores permission bits, so this is
     // the honest way to make a directory unwritable for root.
     const dir = tempDataDir();
-    const r = await runCli(
-      ['server', '--data-dir', dir, '--secure-port', '0', '--ui-port', '0', '--etcd-port', '0'],
-      {
-        prefix: [
-          'unshare',
-          '--mount',
-          '--propagation',
-          'private',
-          'sh',
-          '-c',
-          `mount -t tmpfs -o ro tmpfs "${dir}" && exec "$@"`,
-          'sh',
-        ],
-      },
-    );
+    const r = await runCli(['server', '--data-dir', dir, ...FREE_PORTS], {
+      prefix: [
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        `mount -t tmpfs -o ro tmpfs "${dir}" && exec "$@"`,
+        'sh',
+      ],
+    });
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/is not writable \(EROFS\)/);
@@ -261,17 +198,7 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
 
   it('refuses a data dir another server is using', async () => {
     const first = await start();
-    const r = await runCli([
-      'server',
-      '--data-dir',
-      first.dataDir,
-      '--secure-port',
-      '0',
-      '--ui-port',
-      '0',
-      '--etcd-port',
-      '0',
-    ]);
+    const r = await runCli(['server', '--data-dir', first.dataDir, ...FREE_PORTS]);
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/is in use by another Pilothouse engine \(pid \d+\)/);

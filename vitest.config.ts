@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['electron/**/*.test.ts', 'renderer/src/**/*.test.ts'],
     environment: 'node',
+    // Generated inputs (the OpenAPI schemas derived from kubernetes-types) exist before any test.
+    globalSetup: ['scripts/vitest-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration tests start real processes on real ports; two cores do not gain from more.

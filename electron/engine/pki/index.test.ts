@@ -45,6 +45,7 @@ describe('ensureClusterPki', () => {
       'pilothouse-admin: created',
       'pilothouse-etcd-server: created',
       'pilothouse-etcd-client: created',
+      'service-account key: created',
     ]);
     expect(await fs.readFile(paths.caCert, 'utf8')).toBe(pki.ca.certPem);
     expect(await fs.readFile(paths.caKey, 'utf8')).toBe(pki.ca.keyPem);
@@ -56,6 +57,8 @@ describe('ensureClusterPki', () => {
     expect(await fs.readFile(paths.etcdServerKey, 'utf8')).toBe(pki.etcdServer.keyPem);
     expect(await fs.readFile(paths.etcdClientCert, 'utf8')).toBe(pki.etcdClient.certPem);
     expect(await fs.readFile(paths.etcdClientKey, 'utf8')).toBe(pki.etcdClient.keyPem);
+    expect(await fs.readFile(paths.serviceAccountKey, 'utf8')).toBe(pki.serviceAccount.privateKeyPem);
+    expect(await fs.readFile(paths.serviceAccountPub, 'utf8')).toBe(pki.serviceAccount.publicKeyPem);
   });
 
   it('keeps keys private: key files 0600, the pki dir 0700', async () => {
@@ -67,6 +70,7 @@ describe('ensureClusterPki', () => {
       paths.adminKey,
       paths.etcdServerKey,
       paths.etcdClientKey,
+      paths.serviceAccountKey,
     ]) {
       expect({ key, mode: await mode(key) }).toEqual({ key, mode: 0o600 });
     }
@@ -124,6 +128,7 @@ describe('ensureClusterPki', () => {
       'pilothouse-admin: reused',
       'pilothouse-etcd-server: reused',
       'pilothouse-etcd-client: reused',
+      'service-account key: reused',
     ]);
     expect(second.etcdServer.certPem).toBe(first.etcdServer.certPem);
     expect(second.etcdClient.keyPem).toBe(first.etcdClient.keyPem);
@@ -144,6 +149,7 @@ describe('ensureClusterPki', () => {
       'pilothouse-admin: reused',
       'pilothouse-etcd-server: reused',
       'pilothouse-etcd-client: reused',
+      'service-account key: reused',
     ]);
     expect(second.ca.certPem).toBe(first.ca.certPem);
     expect(second.admin.certPem).toBe(first.admin.certPem);
@@ -193,6 +199,7 @@ describe('ensureClusterPki', () => {
     expect(second.actions.slice(3)).toEqual([
       'pilothouse-etcd-server: reused',
       'pilothouse-etcd-client: created',
+      'service-account key: reused',
     ]);
     expect(second.etcdClient.certPem).not.toBe(first.etcdClient.certPem);
     expect(await fs.readFile(paths.etcdClientKey, 'utf8')).toBe(second.etcdClient.keyPem);

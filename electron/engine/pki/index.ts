@@ -5,6 +5,7 @@
  *   admin.crt / .key           the admin client identity in kubeconfig.yaml (O=system:masters)
  *   etcd-server.crt / .key     the embedded etcd endpoint's serving pair (loopback names only)
  *   etcd-client.crt / .key     the one identity that endpoint admits (etcdctl, the etcd browser)
+ *   service-account.key / .pub the key that signs service-account tokens (see service-account.ts)
  * Keys are 0600, the directory 0700. A leaf that no longer fits (expiring, wrong CA, a new
  * address to cover) is reissued; the CA never is, because every node trusts it.
  */
@@ -24,6 +25,7 @@ import {
   leafProblem,
   loadCertificateAuthority,
 } from './certs';
+import { type ServiceAccountKeyPair, ensureServiceAccountKey } from './service-account';
 import * as x509 from '@peculiar/x509';
 
 const RENEW_WITHIN_DAYS = 30;
@@ -40,6 +42,8 @@ export interface ClusterPki {
   admin: IssuedCertificate;
   etcdServer: IssuedCertificate;
   etcdClient: IssuedCertificate;
+  /** Signs and verifies service-account tokens (ES256). */
+  serviceAccount: ServiceAccountKeyPair;
   /** What happened on this start, for the log: created / reused / reissued (with why). */
   actions: string[];
 }
@@ -105,7 +109,8 @@ export async function ensureClusterPki(
     usages: ['clientAuth'],
     validityDays: LEAF_VALIDITY_DAYS,
   });
-  return { ca, apiserver, admin, etcdServer, etcdClient, actions };
+  const serviceAccount = await ensureServiceAccountKey(paths, actions);
+  return { ca, apiserver, admin, etcdServer, etcdClient, serviceAccount, actions };
 }
 
 async function ensureCa(paths: DataPaths, actions: string[]): Promise<CertificateAuthority> {

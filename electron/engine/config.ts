@@ -67,6 +67,8 @@ export function dataPaths(dataDir: string) {
     etcdServerKey: path.join(pki, 'etcd-server.key'),
     etcdClientCert: path.join(pki, 'etcd-client.crt'),
     etcdClientKey: path.join(pki, 'etcd-client.key'),
+    serviceAccountKey: path.join(pki, 'service-account.key'),
+    serviceAccountPub: path.join(pki, 'service-account.pub'),
     kubeconfig: path.join(dataDir, 'kubeconfig.yaml'),
     nodes: path.join(dataDir, 'nodes'),
     logs: path.join(dataDir, 'logs'),

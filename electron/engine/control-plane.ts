@@ -14,6 +14,7 @@ import { lockDataDir, prepareDataDir } from './data-dir';
 import { type EngineError, toEngineError } from './errors';
 import type { Logger } from './log';
 import { HealthChecks } from './apiserver/healthz';
+import { createApi } from './apiserver/api';
 import { type ApiServer, startApiServer } from './apiserver/server';
 import { type ClusterPki, ETCD_CLIENT_CN, ensureClusterPki } from './pki';
 import { writeKubeconfig } from './pki/kubeconfig';
@@ -51,6 +52,12 @@ export interface ControlPlaneInfo {
   etcdCertPath: string | null;
   etcdKeyPath: string | null;
 }
+
+/**
+ * --service-account-issuer: the `iss` of service-account tokens. Kubernetes distributions use
+ * the in-cluster name of the API server, which stays valid when the host or port changes.
+ */
+const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /** How long the `etcd` readiness check waits for the store (kube-apiserver's etcd check: 2 s). */
 const STORE_CHECK_TIMEOUT_MS = 2000;
@@ -157,7 +164,17 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
       // kube-apiserver's readiness includes its etcd check; ours asks the store for its status.
       readiness.add({ name: 'etcd', check: () => storeProblem(store) });
 
-      const api: ApiServer = await startApiServer({
+      const api = createApi({
+        store,
+        log,
+        serviceAccountKey: pki.serviceAccount,
+        issuer: SERVICE_ACCOUNT_ISSUER,
+        serviceClusterIpRange: config.serviceClusterIpRange,
+      });
+      closers.push(async () => api.close());
+      await api.ready();
+
+      const server: ApiServer = await startApiServer({
         bindAddress: config.bindAddress,
         port: config.securePort,
         certPem: pki.apiserver.certPem,
@@ -166,10 +183,11 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
         liveness,
         readiness,
         log,
+        api,
       });
-      closers.push(() => api.close());
+      closers.push(() => server.close());
 
-      const apiUrl = `https://${urlHost(config.bindAddress)}:${api.port}`;
+      const apiUrl = `https://${urlHost(config.bindAddress)}:${server.port}`;
       await writeKubeconfig(paths.kubeconfig, {
         server: apiUrl,
         caPem: pki.ca.certPem,

@@ -43,7 +43,9 @@ export function forkEngineHost(entry: string): HostChannel {
   const child = fork(entry, [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
-    execArgv: [],
+    // Diagnostics: PILOTHOUSE_ENGINE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the
+    // engine alone (Node refuses --cpu-prof in NODE_OPTIONS).
+    execArgv: (process.env.PILOTHOUSE_ENGINE_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
   });
   return {
     send: (cmd: HostCommand) => {

@@ -4,8 +4,8 @@
  * (/livez, /readyz, /healthz, /version). Every other path requires credentials; the Kubernetes
  * resource API is mounted here by the API server proper.
  *
- * Known limitations: only the health and version endpoints exist so far, so an authenticated
- * request for anything else gets 404 NotFound.
+ * Everything else goes through authentication (client certificate, then bearer token) to the
+ * Kubernetes API (api.ts).
  */
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,7 +14,9 @@ import type { TLSSocket } from 'node:tls';
 import { listenOrExplain } from '../listen';
 import type { Logger } from '../log';
 import { versionInfo } from '../version';
-import { authenticate } from './authn';
+import type { Api } from './api';
+import { AuthError } from './auth/user';
+import { authenticateClientCertificate } from './auth/x509';
 import type { HealthChecks, HealthReport } from './healthz';
 import { failureStatus, type StatusBody } from './status';
 
@@ -27,6 +29,8 @@ export interface ApiServerOptions {
   liveness: HealthChecks;
   readiness: HealthChecks;
   log: Logger;
+  /** The Kubernetes API; without it authenticated requests get 404 (tests of the TLS front). */
+  api?: Api;
 }
 
 export interface ApiServer {
@@ -85,9 +89,22 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiServer
     case '/version':
       return sendJson(res, 200, versionInfo());
   }
-  const user = authenticate(req.socket as TLSSocket);
-  if (!user) return sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
-  return sendStatus(res, failureStatus(404, 'NotFound', `the server could not find the requested resource`));
+  if (!opts.api) {
+    const who = authenticateClientCertificate(req.socket as TLSSocket);
+    if (!who || who instanceof AuthError)
+      return sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
+    return sendStatus(
+      res,
+      failureStatus(404, 'NotFound', `the server could not find the requested resource`),
+    );
+  }
+  const user = opts.api.authenticate(req);
+  if (!user || user instanceof AuthError) {
+    if (user) opts.log.debug({ reason: user.message, path: url.pathname }, 'authentication failed');
+    opts.api.badRequests.record(req.socket.remoteAddress ?? 'unknown', 401);
+    return sendStatus(res, failureStatus(401, 'Unauthorized', 'Unauthorized'));
+  }
+  return opts.api.handle(req, res, url, user);
 }
 
 function sendHealth(res: ServerResponse, log: Logger, report: HealthReport) {

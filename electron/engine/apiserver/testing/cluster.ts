@@ -47,7 +47,16 @@ export interface KubectlResult {
 
 export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 
-export async function startTestCluster(opts: { backend?: StoreBackend } = {}): Promise<TestCluster> {
+export interface TestClusterOptions {
+  backend?: StoreBackend;
+  /**
+   * Run the scheduler and controllers (default true). Controller and scheduler tests pass false
+   * and run the component under test themselves.
+   */
+  controllers?: boolean;
+}
+
+export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ph-api-'));
   const config = withDefaults({
     dataDir,

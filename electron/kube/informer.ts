@@ -176,12 +176,10 @@ export class Informer<T extends KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const list = await this.client
-      .resource<T>(this.ref)
-      .listAll(this.opts.namespace ?? null, {
-        labelSelector: this.opts.labelSelector,
-        fieldSelector: this.opts.fieldSelector,
-      });
+    const list = await this.client.resource<T>(this.ref).listAll(this.opts.namespace ?? null, {
+      labelSelector: this.opts.labelSelector,
+      fieldSelector: this.opts.fieldSelector,
+    });
     if (this.stopped) return;
     const seen = new Set<string>();
     for (const obj of list.items) {

@@ -11,7 +11,7 @@
  */
 import type { Container, Pod, PodStatus, Toleration } from 'kubernetes-types/core/v1';
 import { defaultPodSpec } from './podspec';
-import { parseQuantity } from './quantity';
+import { parseQuantity } from '../../../kube/quantity';
 
 /** kube-apiserver's --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds. */
 export const DEFAULT_TOLERATION_SECONDS = 300;

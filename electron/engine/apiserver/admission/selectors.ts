@@ -1,18 +1,12 @@
 /**
- * Label selectors (meta/v1 LabelSelector): validation as ValidateLabelSelector, matching as
- * labels.Selector, and the string forms Kubernetes prints (`app=web,tier in (a,b)`).
+ * Validation of label selectors (meta/v1 LabelSelector) as ValidateLabelSelector; matching and
+ * the printed forms are in kube/selectors.ts.
  */
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { FieldError } from '../resources/types';
 import { forbidden, invalid, required } from './field';
 import { validateLabels } from './meta';
 import { isQualifiedName } from './names';
-import {
-  SelectorError,
-  formatLabelSelector as formatRequirements,
-  labelSelectorRequirements,
-  matchLabels,
-} from '../registry/selectors';
 
 export function validateLabelSelector(sel: LabelSelector | undefined, path: string): FieldError[] {
   if (!sel) return [];
@@ -37,51 +31,4 @@ export function validateLabelSelector(sel: LabelSelector | undefined, path: stri
   });
   errs.push(...validateLabels(sel.matchLabels, `${path}.matchLabels`));
   return errs;
-}
-
-/**
- * True when `labels` satisfy the selector; an empty selector matches everything, an absent one
- * nothing. A selector with an unknown operator matches nothing (validation refuses it).
- */
-export function selectorMatches(
-  sel: LabelSelector | undefined,
-  labels: Record<string, string> | undefined,
-): boolean {
-  if (!sel) return false;
-  try {
-    return matchLabels(labelSelectorRequirements(sel), labels);
-  } catch (err) {
-    if (err instanceof SelectorError) return false;
-    throw err;
-  }
-}
-
-/** selector.String() of LabelSelectorAsSelector: requirements sorted by key, '' when empty. */
-export function selectorString(sel: LabelSelector | undefined): string {
-  if (!sel) return '';
-  try {
-    return formatRequirements(labelSelectorRequirements(sel));
-  } catch (err) {
-    if (err instanceof SelectorError) return '';
-    throw err;
-  }
-}
-
-/** metav1.FormatLabelSelector: `<none>` for an empty selector. */
-export function formatLabelSelector(sel: LabelSelector | undefined): string {
-  return selectorString(sel) || '<none>';
-}
-
-/** labels.FormatLabels: sorted `k=v` pairs, `<none>` when empty. */
-export function formatLabels(labels: Record<string, string> | undefined): string {
-  const keys = Object.keys(labels ?? {}).sort();
-  if (keys.length === 0) return '<none>';
-  return keys.map((k) => `${k}=${labels?.[k] ?? ''}`).join(',');
-}
-
-/** Whether a selector has no requirements at all. */
-export function selectorIsEmpty(sel: LabelSelector | undefined): boolean {
-  return (
-    !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)
-  );
 }

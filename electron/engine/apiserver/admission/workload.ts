@@ -7,7 +7,8 @@ import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1';
 import type { FieldError } from '../resources/types';
 import { immutable, invalid, nonNegative, required } from './field';
-import { selectorIsEmpty, selectorMatches, validateLabelSelector } from './selectors';
+import { selectorIsEmpty, selectorMatches } from '../../../kube/selectors';
+import { validateLabelSelector } from './selectors';
 
 /**
  * The selector rules of ValidateReplicaSetSpec / ValidateDeploymentSpec: required, not empty

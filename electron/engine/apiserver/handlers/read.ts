@@ -14,7 +14,7 @@ import type { FieldError } from '../resources/types';
 import type { StatusBody } from '../status';
 import type { KubeObject } from '../resources/types';
 import type { CachedObject } from '../registry/cached-object';
-import { SelectorError, parseFieldSelector, parseLabelSelector } from '../registry/selectors';
+import { SelectorError, parseFieldSelector, parseLabelSelector } from '../../../kube/selectors';
 import { decodeObject, storeFailure } from '../registry/storage';
 import type { ServedResource } from '../registry/served';
 import { StoreError, type Store } from '../../store/types';

@@ -8,7 +8,7 @@
 import { ApiError, badRequest, conflict, invalid, MODIFIED, notFound } from '../errors';
 import type { LabelSelector } from 'kubernetes-types/meta/v1';
 import type { KubeObject, ScaleSpec } from '../resources/types';
-import { selectorString } from '../admission/selectors';
+import { selectorString } from '../../../kube/selectors';
 import { clone, metaOf, nowTimestamp, valueAt } from '../registry/object-meta';
 import { type RequestContext } from './context';
 import { bodyType, decodeBody, isPlainObject, readBody, readObjectBody, sendObject } from './http';

@@ -17,7 +17,7 @@ import { badRequest, invalid } from '../errors';
 import type { FieldError } from '../resources/types';
 import type { CachedObject } from '../registry/cached-object';
 import type { CacheEvent } from '../registry/watch-cache';
-import { SelectorError, parseFieldSelector, parseLabelSelector } from '../registry/selectors';
+import { SelectorError, parseFieldSelector, parseLabelSelector } from '../../../kube/selectors';
 import { type RequestContext, param } from './context';
 import { parseIncludeObject, partialMetadata, toTable } from './table';
 import { parseRv } from './read';

@@ -9,7 +9,12 @@ import type { KubeObject, ResourceDefinition } from '../resources/types';
 import { groupVersion } from '../resources/types';
 import type { CachedObject } from './cached-object';
 import { valueAt } from './object-meta';
-import { type FieldRequirement, type LabelRequirement, matchFields, matchLabels } from './selectors';
+import {
+  type FieldRequirement,
+  type LabelRequirement,
+  matchFields,
+  matchLabels,
+} from '../../../kube/selectors';
 import { ResourceStorage } from './storage';
 import { type WatchCache, prefixEnd } from './watch-cache';
 

@@ -2,7 +2,7 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import { nonNegative, notSupported } from '../../admission/field';
 import { defaultPodTemplate, validatePodTemplate } from '../../admission/podspec';
-import { formatLabelSelector, formatLabels } from '../../admission/selectors';
+import { formatLabelSelector, formatLabels } from '../../../../kube/selectors';
 import { validateSelectorAndTemplate, validateSelectorImmutable } from '../../admission/workload';
 import type { FieldError } from '../types';
 import { defineResource, validator, type Obj } from '../define';

@@ -2,7 +2,7 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import { forbidden, invalid, nonNegative, notSupported } from '../../admission/field';
 import { defaultPodTemplate, validatePodTemplate } from '../../admission/podspec';
-import { selectorString } from '../../admission/selectors';
+import { selectorString } from '../../../../kube/selectors';
 import {
   validateReplicas,
   validateSelectorAndTemplate,

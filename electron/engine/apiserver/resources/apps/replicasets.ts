@@ -2,7 +2,7 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
 import { nonNegative } from '../../admission/field';
 import { defaultPodTemplate, validatePodTemplate } from '../../admission/podspec';
-import { formatLabelSelector } from '../../admission/selectors';
+import { formatLabelSelector } from '../../../../kube/selectors';
 import {
   validateReplicas,
   validateSelectorAndTemplate,

@@ -3,7 +3,7 @@ import type { CronJob } from 'kubernetes-types/batch/v1';
 import { invalid, nonNegative, notSupported, required } from '../../admission/field';
 import { maxLenError } from '../../admission/names';
 import { defaultPodTemplate, validatePodTemplate } from '../../admission/podspec';
-import { formatLabelSelector } from '../../admission/selectors';
+import { formatLabelSelector } from '../../../../kube/selectors';
 import type { FieldError } from '../types';
 import { defineResource, validator, type Obj } from '../define';
 import {

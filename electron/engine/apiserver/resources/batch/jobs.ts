@@ -7,7 +7,7 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import { immutable, invalid, nonNegative, notSupported, required } from '../../admission/field';
 import { isLabelValue } from '../../admission/names';
 import { defaultPodTemplate, validatePodTemplate } from '../../admission/podspec';
-import { formatLabelSelector } from '../../admission/selectors';
+import { formatLabelSelector } from '../../../../kube/selectors';
 import { validateSelectorAndTemplate } from '../../admission/workload';
 import type { FieldError } from '../types';
 import { defineResource, validator, type Obj } from '../define';

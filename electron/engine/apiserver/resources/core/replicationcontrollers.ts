@@ -3,7 +3,7 @@ import type { ReplicationController } from 'kubernetes-types/core/v1';
 import { invalid, required } from '../../admission/field';
 import { validateLabels } from '../../admission/meta';
 import { defaultPodTemplate, validatePodTemplate } from '../../admission/podspec';
-import { formatLabels, selectorMatches } from '../../admission/selectors';
+import { formatLabels, selectorMatches } from '../../../../kube/selectors';
 import { validateReplicas } from '../../admission/workload';
 import type { FieldError } from '../types';
 import { defineResource, validator, type Obj } from '../define';

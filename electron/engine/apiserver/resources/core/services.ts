@@ -13,7 +13,7 @@ import {
   isValidPortNum,
   nameIsDNS1035Label,
 } from '../../admission/names';
-import { formatLabels } from '../../admission/selectors';
+import { formatLabels } from '../../../../kube/selectors';
 import type { FieldError } from '../types';
 import { defineResource, validator, type Obj } from '../define';
 import { AGE_COLUMN, col, since } from '../printers';

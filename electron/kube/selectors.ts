@@ -141,7 +141,7 @@ export function labelSelectorRequirements(sel: LabelSelector | undefined): Label
  * status.selector, the Selector column): requirements sorted by key, matchLabels before
  * expressions on the same key.
  */
-export function formatLabelSelector(reqs: LabelRequirement[]): string {
+export function formatLabelSelectorRequirements(reqs: LabelRequirement[]): string {
   return [...reqs]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .map((r) => {
@@ -194,4 +194,51 @@ export function matchFields(reqs: FieldRequirement[], get: (field: string) => st
     if (r.op === '=' ? v !== r.value : v === r.value) return false;
   }
   return true;
+}
+
+/**
+ * True when `labels` satisfy the selector; an empty selector matches everything, an absent one
+ * nothing. A selector with an unknown operator matches nothing (validation refuses it).
+ */
+export function selectorMatches(
+  sel: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  if (!sel) return false;
+  try {
+    return matchLabels(labelSelectorRequirements(sel), labels);
+  } catch (err) {
+    if (err instanceof SelectorError) return false;
+    throw err;
+  }
+}
+
+/** selector.String() of LabelSelectorAsSelector: requirements sorted by key, '' when empty. */
+export function selectorString(sel: LabelSelector | undefined): string {
+  if (!sel) return '';
+  try {
+    return formatLabelSelectorRequirements(labelSelectorRequirements(sel));
+  } catch (err) {
+    if (err instanceof SelectorError) return '';
+    throw err;
+  }
+}
+
+/** metav1.FormatLabelSelector: `<none>` for an empty selector. */
+export function formatLabelSelector(sel: LabelSelector | undefined): string {
+  return selectorString(sel) || '<none>';
+}
+
+/** labels.FormatLabels: sorted `k=v` pairs, `<none>` when empty. */
+export function formatLabels(labels: Record<string, string> | undefined): string {
+  const keys = Object.keys(labels ?? {}).sort();
+  if (keys.length === 0) return '<none>';
+  return keys.map((k) => `${k}=${labels?.[k] ?? ''}`).join(',');
+}
+
+/** Whether a selector has no requirements at all. */
+export function selectorIsEmpty(sel: LabelSelector | undefined): boolean {
+  return (
+    !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)
+  );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   SelectorError,
-  formatLabelSelector,
+  formatLabelSelectorRequirements,
   labelSelectorRequirements,
   matchFields,
   matchLabels,
@@ -45,9 +45,9 @@ describe('label selectors', () => {
       matchLabels: { app: 'web' },
       matchExpressions: [{ key: 'tier', operator: 'In', values: ['b', 'a'] }],
     });
-    expect(formatLabelSelector(reqs)).toBe('app=web,tier in (a,b)');
+    expect(formatLabelSelectorRequirements(reqs)).toBe('app=web,tier in (a,b)');
     // Sorted by key, as Kubernetes' selector String(): `a` before `a-b` although '-' < '='.
-    expect(formatLabelSelector(parseLabelSelector('a-b=2,a=1'))).toBe('a=1,a-b=2');
+    expect(formatLabelSelectorRequirements(parseLabelSelector('a-b=2,a=1'))).toBe('a=1,a-b=2');
     expect(matchLabels(reqs, { app: 'web', tier: 'a' })).toBe(true);
     expect(() => labelSelectorRequirements({ matchExpressions: [{ key: 'x', operator: 'Near' }] })).toThrow(
       SelectorError,

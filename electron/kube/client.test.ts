@@ -15,7 +15,7 @@ import { startLeaderElection } from './leader-election';
 import { SILENT } from './log';
 import { R } from './resources';
 import { adminClient } from './testing';
-import type { KubeClient, KubeObject, ResourceRef } from './types';
+import type { KubeClient, KubeObject, ResourceClient, ResourceRef } from './types';
 
 let cluster: TestCluster;
 let client: KubeClient;
@@ -137,7 +137,7 @@ describe('informer', () => {
       ...client,
       resource: <T extends KubeObject>(ref: ResourceRef) => {
         const real = client.resource<T>(ref);
-        return {
+        const wrapped: ResourceClient<T> = {
           ...real,
           watch: (ns, opts, onEvent) => {
             if (watches++ > 0) return real.watch(ns, opts, onEvent);
@@ -152,6 +152,7 @@ describe('informer', () => {
             return { close: () => undefined, done };
           },
         };
+        return wrapped;
       },
     };
     const inf = new Informer<ConfigMap>(flaky, R.configmaps, { labelSelector: 'gone=yes' }, SILENT);

@@ -1,0 +1,239 @@
+/**
+ * Which nodes a DaemonSet's pod belongs on, as kube-controller-manager's daemon controller
+ * decides it (NodeShouldRunDaemonPod): the pod the set would create for the node — its template
+ * plus the standard DaemonSet tolerations — must fit the node's name, its nodeSelector and
+ * required node affinity, and tolerate the node's NoSchedule/NoExecute taints. A node whose
+ * only problem is an untolerated NoSchedule taint keeps a pod already there ("should continue
+ * running"); an untolerated NoExecute taint or a mismatch in affinity removes it.
+ *
+ * Also: the pod template the controller stamps out per node (CreatePodTemplate with
+ * ReplaceDaemonSetPodNodeNameNodeAffinity: the pod is pinned to its node by a required node
+ * affinity term `matchFields metadata.name In [<node>]`, and the scheduler binds it — as
+ * Kubernetes does since 1.12).
+ */
+import type { DaemonSet } from 'kubernetes-types/apps/v1';
+import type {
+  Affinity,
+  Node,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  Pod,
+  PodSpec,
+  PodTemplateSpec,
+  Taint,
+  Toleration,
+} from 'kubernetes-types/core/v1';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revisions';
+
+/** extensions.DaemonSetTemplateGenerationKey: the deprecated generation label, still set. */
+export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
+/** apps.DeprecatedTemplateGeneration: the annotation kube-apiserver keeps on DaemonSets. */
+export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
+
+/**
+ * util.GetTemplateGeneration: the set's template generation from its annotation, undefined
+ * when absent (then pods are matched by revision hash only).
+ */
+export function templateGeneration(ds: DaemonSet): number | undefined {
+  const v = ds.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+const NOT_READY = 'node.kubernetes.io/not-ready';
+const UNREACHABLE = 'node.kubernetes.io/unreachable';
+
+/**
+ * util.AddOrUpdateDaemonPodTolerations: daemons keep running on nodes that are not ready or
+ * unreachable, and are placed on nodes under pressure or cordoned. Host-network daemons also
+ * tolerate network-unavailable (they are usually what makes the network available).
+ */
+export function daemonPodTolerations(spec: PodSpec): Toleration[] {
+  const out: Toleration[] = [
+    { key: NOT_READY, operator: 'Exists', effect: 'NoExecute' },
+    { key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+    { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+  ];
+  if (spec.hostNetwork) {
+    out.push({ key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' });
+  }
+  return out;
+}
+
+/**
+ * v1helper.AddOrUpdateTolerationInPodSpec for each daemon toleration: one that matches an
+ * existing toleration (same key, operator, value and effect) replaces it, others are appended.
+ */
+export function withDaemonTolerations(spec: PodSpec): Toleration[] {
+  const tolerations = [...(spec.tolerations ?? [])];
+  for (const t of daemonPodTolerations(spec)) {
+    const i = tolerations.findIndex(
+      (x) =>
+        x.key === t.key &&
+        x.effect === t.effect &&
+        (x.operator ?? 'Equal') === t.operator &&
+        (x.value ?? '') === (t.value ?? ''),
+    );
+    if (i >= 0) tolerations[i] = t;
+    else tolerations.push(t);
+  }
+  return tolerations;
+}
+
+/** Toleration.ToleratesTaint. */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.key && t.key !== taint.key) return false;
+  const op = t.operator ?? 'Equal';
+  if (op === 'Exists') return true;
+  return op === 'Equal' && (t.value ?? '') === (taint.value ?? '');
+}
+
+/** v1helper.FindMatchingUntoleratedTaint: the first taint passing `filter` that nothing tolerates. */
+export function findUntoleratedTaint(
+  taints: Taint[] | undefined,
+  tolerations: Toleration[] | undefined,
+  filter: (t: Taint) => boolean,
+): Taint | undefined {
+  return (taints ?? []).find(
+    (taint) => filter(taint) && !(tolerations ?? []).some((t) => toleratesTaint(t, taint)),
+  );
+}
+
+function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+    case 'Gt':
+    case 'Lt': {
+      if (value === undefined || values.length !== 1) return false;
+      const have = Number.parseInt(value, 10);
+      const want = Number.parseInt(values[0] ?? '', 10);
+      if (Number.isNaN(have) || Number.isNaN(want)) return false;
+      return r.operator === 'Gt' ? have > want : have < want;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * nodeaffinity's NodeSelector match: terms are ORed; within a term, matchExpressions (on
+ * labels) and matchFields (only `metadata.name` exists) are ANDed; an empty term matches
+ * nothing.
+ */
+export function nodeMatchesTerms(node: Node, terms: NodeSelectorTerm[]): boolean {
+  const labels = node.metadata?.labels ?? {};
+  return terms.some((term) => {
+    const exprs = term.matchExpressions ?? [];
+    const fields = term.matchFields ?? [];
+    if (exprs.length === 0 && fields.length === 0) return false;
+    return (
+      exprs.every((r) => requirementMatches(r, Object.hasOwn(labels, r.key) ? labels[r.key] : undefined)) &&
+      fields.every((r) => r.key === 'metadata.name' && requirementMatches(r, node.metadata?.name))
+    );
+  });
+}
+
+/** nodeaffinity.GetRequiredNodeAffinity(pod).Match(node): nodeSelector and required terms. */
+export function requiredNodeAffinityMatches(spec: PodSpec, node: Node): boolean {
+  const labels = node.metadata?.labels ?? {};
+  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return !required || nodeMatchesTerms(node, required.nodeSelectorTerms);
+}
+
+export interface ShouldRun {
+  /** A daemon pod should be created on the node if it has none. */
+  shouldRun: boolean;
+  /** A daemon pod already on the node may stay. */
+  shouldContinueRunning: boolean;
+}
+
+/** NodeShouldRunDaemonPod. */
+export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): ShouldRun {
+  const spec = ds.spec?.template.spec;
+  const name = node.metadata?.name ?? '';
+  if (!spec) return { shouldRun: false, shouldContinueRunning: false };
+  if (spec.nodeName && spec.nodeName !== name) return { shouldRun: false, shouldContinueRunning: false };
+  if (!requiredNodeAffinityMatches(spec, node)) return { shouldRun: false, shouldContinueRunning: false };
+  const tolerations = withDaemonTolerations(spec);
+  const taints = node.spec?.taints;
+  const blocking = findUntoleratedTaint(
+    taints,
+    tolerations,
+    (t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute',
+  );
+  if (!blocking) return { shouldRun: true, shouldContinueRunning: true };
+  const evicting = findUntoleratedTaint(taints, tolerations, (t) => t.effect === 'NoExecute');
+  return { shouldRun: false, shouldContinueRunning: !evicting };
+}
+
+/**
+ * util.ReplaceDaemonSetPodNodeNameNodeAffinity: the required node affinity becomes the single
+ * term `metadata.name In [node]` (the set already checked the node matches the original terms);
+ * preferred terms and pod (anti-)affinity stay.
+ */
+export function pinToNode(affinity: Affinity | undefined, node: string): Affinity {
+  const term: NodeSelectorTerm = {
+    matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }],
+  };
+  const out = structuredClone(affinity ?? {});
+  out.nodeAffinity ??= {};
+  out.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = { nodeSelectorTerms: [term] };
+  return out;
+}
+
+/**
+ * util.CreatePodTemplate: the set's template with the daemon tolerations and the
+ * generation and revision-hash labels.
+ */
+export function daemonPodTemplate(ds: DaemonSet, hash: string): PodTemplateSpec {
+  const template = structuredClone(ds.spec?.template ?? {});
+  const spec = (template.spec ??= { containers: [] });
+  spec.tolerations = withDaemonTolerations(spec);
+  const labels = (template.metadata ??= {}).labels ?? {};
+  const generation = templateGeneration(ds);
+  template.metadata.labels = {
+    ...labels,
+    ...(generation !== undefined ? { [TEMPLATE_GENERATION_LABEL]: String(generation) } : {}),
+    ...(hash ? { [CONTROLLER_REVISION_HASH_LABEL]: hash } : {}),
+  };
+  return template;
+}
+
+/**
+ * util.GetTargetNodeName: where a daemon pod is (spec.nodeName) or is headed (its
+ * `metadata.name` node-affinity field); undefined when neither says.
+ */
+export function targetNodeName(pod: Pod): string | undefined {
+  if (pod.spec?.nodeName) return pod.spec.nodeName;
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  for (const term of terms) {
+    for (const f of term.matchFields ?? []) {
+      if (f.key === 'metadata.name' && f.operator === 'In' && f.values?.length === 1) return f.values[0];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * util.IsPodUpdated: the pod carries the current revision hash, or (for pods made before
+ * hashes existed) the current template generation.
+ */
+export function isPodUpdated(pod: Pod, hash: string, generation: number | undefined): boolean {
+  const labels = pod.metadata?.labels ?? {};
+  const byGeneration = generation !== undefined && labels[TEMPLATE_GENERATION_LABEL] === String(generation);
+  return byGeneration || (hash !== '' && labels[CONTROLLER_REVISION_HASH_LABEL] === hash);
+}

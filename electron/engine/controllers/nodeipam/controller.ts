@@ -52,7 +52,10 @@ export const createNodeIpamController: ControllerFactory = (ctx): Controller => 
       try {
         cidrs.occupy(cidr);
       } catch (err) {
-        ctx.log.warn({ node: node.metadata?.name, cidr, err: (err as Error).message }, 'node podCIDR ignored');
+        ctx.log.warn(
+          { node: node.metadata?.name, cidr, err: (err as Error).message },
+          'node podCIDR ignored',
+        );
       }
     }
   };
@@ -111,7 +114,12 @@ export const createNodeIpamController: ControllerFactory = (ctx): Controller => 
       }
     }
     cidrs.release(cidr);
-    recorder.event(node, 'Warning', 'CIDRAssignmentFailed', `Node ${name} status is now: CIDRAssignmentFailed`);
+    recorder.event(
+      node,
+      'Warning',
+      'CIDRAssignmentFailed',
+      `Node ${name} status is now: CIDRAssignmentFailed`,
+    );
     throw lastErr;
   }
 

@@ -92,7 +92,8 @@ export function copyDeploymentAnnotationsToReplicaSet(d: Deployment, rs: Replica
 export function setDeploymentAnnotationsTo(d: Deployment, rs: ReplicaSet): void {
   const kept: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) if (skipCopyAnnotation(k)) kept[k] = v;
-  for (const [k, v] of Object.entries(rs.metadata?.annotations ?? {})) if (!skipCopyAnnotation(k)) kept[k] = v;
+  for (const [k, v] of Object.entries(rs.metadata?.annotations ?? {}))
+    if (!skipCopyAnnotation(k)) kept[k] = v;
   (d.metadata ??= {}).annotations = kept;
 }
 
@@ -114,7 +115,9 @@ export function setReplicasAnnotations(rs: ReplicaSet, desired: number, max: num
 /** ReplicasAnnotationsNeedUpdate. */
 export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, max: number): boolean {
   const ann = rs.metadata?.annotations;
-  return ann?.[DESIRED_REPLICAS_ANNOTATION] !== String(desired) || ann[MAX_REPLICAS_ANNOTATION] !== String(max);
+  return (
+    ann?.[DESIRED_REPLICAS_ANNOTATION] !== String(desired) || ann[MAX_REPLICAS_ANNOTATION] !== String(max)
+  );
 }
 
 /**

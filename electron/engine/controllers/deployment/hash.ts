@@ -62,7 +62,8 @@ export function computeHash(template: PodTemplateSpec | undefined, collisionCoun
 function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.keys(v).every((k) => (v as Record<string, unknown>)[k] === undefined);
+  if (typeof v === 'object')
+    return Object.keys(v).every((k) => (v as Record<string, unknown>)[k] === undefined);
   return false;
 }
 
@@ -93,7 +94,11 @@ export function equalIgnoreHash(t1: PodTemplateSpec | undefined, t2: PodTemplate
 }
 
 function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
-  const labels = { ...t?.metadata?.labels };
-  delete labels[POD_TEMPLATE_HASH_LABEL];
+  const labels = withoutKey(t?.metadata?.labels, POD_TEMPLATE_HASH_LABEL);
   return { ...t, metadata: { ...t?.metadata, labels } };
+}
+
+/** A copy of a label or annotation map without `key`. */
+export function withoutKey(labels: Record<string, string> | undefined, key: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => k !== key));
 }

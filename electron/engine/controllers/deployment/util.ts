@@ -20,7 +20,11 @@ export function isRollingUpdate(d: Deployment): boolean {
  * intstr.GetValueFromIntOrPercent: an int as is, "N%" of `total` rounded up or down. Anything
  * else is invalid (validation refuses it) and counts as 0, as Kubernetes ignores the error.
  */
-export function valueFromIntOrPercent(v: number | string | undefined, total: number, roundUp: boolean): number {
+export function valueFromIntOrPercent(
+  v: number | string | undefined,
+  total: number,
+  roundUp: boolean,
+): number {
   if (v === undefined) return 0;
   if (typeof v === 'number') return v;
   const m = /^(-?\d+)%$/.exec(v);
@@ -121,7 +125,10 @@ export function findOldReplicaSets(d: Deployment, rsList: readonly ReplicaSet[])
  * FindActiveOrLatest: with at most one active ReplicaSet, that one (or, with none, the new one,
  * else the newest old one); undefined when several are active and must scale proportionally.
  */
-export function findActiveOrLatest(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[]): ReplicaSet | undefined {
+export function findActiveOrLatest(
+  newRS: ReplicaSet | undefined,
+  oldRSs: ReplicaSet[],
+): ReplicaSet | undefined {
   if (!newRS && oldRSs.length === 0) return undefined;
   const newestFirst = [...oldRSs].sort((a, b) => byCreation(b, a));
   const active = filterActive([...newestFirst, newRS]);
@@ -192,7 +199,12 @@ export function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
  * GetProportion: `rs`'s share of `toAdd`, never exceeding what is left to distribute
  * (`toAdd - added`), so the sum over all ReplicaSets never overshoots.
  */
-export function getProportion(rs: ReplicaSet | undefined, d: Deployment, toAdd: number, added: number): number {
+export function getProportion(
+  rs: ReplicaSet | undefined,
+  d: Deployment,
+  toAdd: number,
+  added: number,
+): number {
   if (!rs || specReplicas(rs) === 0 || toAdd === 0 || toAdd === added) return 0;
   const fraction = replicaSetFraction(rs, d);
   const allowed = toAdd - added;

@@ -99,6 +99,6 @@ function withoutHash(t: PodTemplateSpec | undefined): PodTemplateSpec {
 }
 
 /** A copy of a label or annotation map without `key`. */
-export function withoutKey(labels: Record<string, string> | undefined, key: string): Record<string, string> {
+export function withoutKey(map: Record<string, string> | undefined, key: string): Record<string, string> {
   return Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => k !== key));
 }

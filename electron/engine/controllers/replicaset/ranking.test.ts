@@ -125,18 +125,13 @@ describe('deletionCost', () => {
 
 describe('maxRestarts', () => {
   it('counts restartable init containers (sidecars) but not plain init containers', () => {
-    const pod = makePod('p').restarts(2).obj();
-    pod.spec = {
-      containers: [{ name: 'c' }],
-      initContainers: [{ name: 'side', restartPolicy: 'Always' }, { name: 'init' }],
-    };
-    pod.status = {
-      ...pod.status,
-      initContainerStatuses: [
-        { name: 'side', image: '', imageID: '', ready: true, restartCount: 5 },
-        { name: 'init', image: '', imageID: '', ready: true, restartCount: 9 },
-      ],
-    };
+    const pod = makePod('p')
+      .restarts(2)
+      .initContainers([
+        { name: 'side', sidecar: true, restarts: 5 },
+        { name: 'init', sidecar: false, restarts: 9 },
+      ])
+      .obj();
     expect(maxRestarts(pod)).toBe(5);
   });
 });

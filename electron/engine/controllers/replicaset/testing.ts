@@ -4,72 +4,91 @@
  * Running and Ready), since controller tests run without either.
  */
 import type { ReplicaSet } from 'kubernetes-types/apps/v1';
-import type { Pod, ReplicationController } from 'kubernetes-types/core/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import type { Pod, PodSpec, PodStatus, ReplicationController } from 'kubernetes-types/core/v1';
+import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1';
 import { R } from '../../../kube/resources';
 import type { KubeClient } from '../../../kube/types';
 
 const stamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
+/** kubernetes-types marks server-set fields readonly; fixtures set them anyway. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 export class PodBuilder {
-  private readonly pod: Pod;
+  private readonly meta: Mutable<ObjectMeta>;
+  private readonly spec: Mutable<PodSpec> = { containers: [{ name: 'c', image: 'busybox' }] };
+  private readonly status: Mutable<PodStatus> = { phase: 'Pending' };
   constructor(name: string, namespace = 'default') {
-    this.pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace, uid: `uid-${name}`, labels: {} },
-      spec: { containers: [{ name: 'c', image: 'busybox' }] },
-      status: { phase: 'Pending' },
-    };
+    this.meta = { name, namespace, uid: `uid-${name}`, labels: {} };
   }
   labels(labels: Record<string, string>): this {
-    (this.pod.metadata ?? {}).labels = labels;
+    this.meta.labels = labels;
     return this;
   }
   annotation(key: string, value: string): this {
-    const m = this.pod.metadata ?? {};
-    m.annotations = { ...m.annotations, [key]: value };
+    this.meta.annotations = { ...this.meta.annotations, [key]: value };
     return this;
   }
   uid(uid: string): this {
-    (this.pod.metadata ?? {}).uid = uid;
+    this.meta.uid = uid;
     return this;
   }
   node(nodeName: string): this {
-    (this.pod.spec ?? { containers: [] }).nodeName = nodeName;
+    this.spec.nodeName = nodeName;
     return this;
   }
   phase(phase: string): this {
-    (this.pod.status ?? {}).phase = phase;
+    this.status.phase = phase;
     return this;
   }
   /** Ready=True since `sinceMs` (epoch ms). */
   ready(sinceMs = 0): this {
-    const s = this.pod.status ?? {};
-    s.conditions = [{ type: 'Ready', status: 'True', lastTransitionTime: stamp(sinceMs) }];
+    this.status.conditions = [{ type: 'Ready', status: 'True', lastTransitionTime: stamp(sinceMs) }];
     return this;
   }
   restarts(n: number): this {
-    const s = this.pod.status ?? {};
-    s.containerStatuses = [{ name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: n }];
+    this.status.containerStatuses = [
+      { name: 'c', image: 'busybox', imageID: '', ready: false, restartCount: n },
+    ];
+    return this;
+  }
+  /** Init containers (`sidecar: true` makes one restartable) with their restart counts. */
+  initContainers(list: { name: string; sidecar: boolean; restarts: number }[]): this {
+    this.spec.initContainers = list.map((c) => ({
+      name: c.name,
+      ...(c.sidecar ? { restartPolicy: 'Always' } : {}),
+    }));
+    this.status.initContainerStatuses = list.map((c) => ({
+      name: c.name,
+      image: '',
+      imageID: '',
+      ready: true,
+      restartCount: c.restarts,
+    }));
     return this;
   }
   created(ms: number): this {
-    (this.pod.metadata ?? {}).creationTimestamp = stamp(ms);
+    this.meta.creationTimestamp = stamp(ms);
     return this;
   }
   deleting(): this {
-    (this.pod.metadata ?? {}).deletionTimestamp = stamp(0);
+    this.meta.deletionTimestamp = stamp(0);
     return this;
   }
   ownedBy(ref: Partial<OwnerReference> & { uid: string }): this {
-    (this.pod.metadata ?? {}).ownerReferences = [
+    this.meta.ownerReferences = [
       { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', controller: true, ...ref },
     ];
     return this;
   }
   obj(): Pod {
-    return structuredClone(this.pod);
+    return structuredClone({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: this.meta,
+      spec: this.spec,
+      status: this.status,
+    });
   }
 }
 

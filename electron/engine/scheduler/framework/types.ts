@@ -48,10 +48,29 @@ export interface VolumeLister {
   getPV(name: string): PersistentVolume | undefined;
   /** Undefined when the class is unknown (then binding is treated as Immediate). */
   getStorageClass?(name: string): StorageClass | undefined;
+  /** Every PV, for claims with WaitForFirstConsumer binding (static PVs matched per node). */
+  listPVs?(): readonly PersistentVolume[];
+}
+
+/** Runs a profile's plugins for one node; preemption uses it to test nodes with victims removed. */
+export interface PluginsRunner {
+  runFilterPlugins(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo): MaybeStatus;
+  runPreFilterExtensionAddPod(
+    state: CycleState,
+    podToSchedule: PodInfo,
+    podToAdd: PodInfo,
+    nodeInfo: NodeInfo,
+  ): MaybeStatus;
+  runPreFilterExtensionRemovePod(
+    state: CycleState,
+    podToSchedule: PodInfo,
+    podToRemove: PodInfo,
+    nodeInfo: NodeInfo,
+  ): MaybeStatus;
 }
 
 /** What plugins may use from the framework (framework.Handle). */
-export interface Handle {
+export interface Handle extends PluginsRunner {
   /** The current cycle's snapshot; the loop refreshes it before each cycle. */
   snapshot(): Snapshot;
   readonly volumes: VolumeLister;

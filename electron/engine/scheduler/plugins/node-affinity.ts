@@ -69,10 +69,13 @@ export function nodeNamesFromTerms(pod: Pod): Set<string> | null {
       if (r.key !== 'metadata.name' || r.operator !== 'In') continue;
       const s = new Set(r.values ?? []);
       // Requirements of one term are ANDed: intersect.
-      termNames = termNames === null ? s : new Set([...termNames].filter((n) => s.has(n)));
+      if (termNames === null) termNames = s;
+      else for (const n of termNames) if (!s.has(n)) termNames.delete(n);
     }
     if (termNames === null) return null;
-    names = new Set([...(names ?? []), ...termNames]);
+    // Terms are ORed: union.
+    names ??= new Set();
+    for (const n of termNames) names.add(n);
   }
   return names;
 }

@@ -31,12 +31,12 @@ const POD_DELETE: ClusterEvent = { resource: 'Pod', actions: Action.Delete, labe
 const NODE_LABEL: ClusterEvent = { resource: 'Node', actions: Action.UpdateNodeLabel, label: 'NodeUpdate' };
 
 /** Pops `p`, fails it with `plugins` rejecting, and puts it back. */
-function fail(q: SchedulingQueue, plugins: string[]) {
+function fail(q: SchedulingQueue, plugins: string[], error = false) {
   const info = q.tryPop();
   if (!info) throw new Error('queue empty');
   const cycle = q.cycle;
   info.unschedulablePlugins = new Set(plugins);
-  q.addUnschedulable(info, cycle);
+  q.addUnschedulable(info, cycle, { error });
   return info;
 }
 
@@ -113,10 +113,10 @@ describe('SchedulingQueue back-off', () => {
     expect(makeQueue().q.backoffDuration(attempts)).toBe(ms);
   });
 
-  it('an error (no rejecting plugin) goes to backoffQ and returns once its back-off ended', () => {
+  it('an error goes to backoffQ and returns once its back-off ended', () => {
     const { q, advance } = makeQueue();
     q.add(pod('p'));
-    fail(q, []);
+    fail(q, [], true);
     expect(q.locate('ns/p')).toBe('backoff');
     advance(999);
     expect(q.flushBackoffCompleted()).toBe(0);
@@ -187,6 +187,13 @@ describe('SchedulingQueue unschedulable pods', () => {
       event: POD_DELETE,
       waitMs: 5000,
       want: 'unschedulable',
+    },
+    {
+      name: 'no plugin named (no nodes at all): any event',
+      plugins: [],
+      event: NODE_LABEL,
+      waitMs: 5000,
+      want: 'active',
     },
     {
       name: 'unknown plugin: any event',

@@ -240,10 +240,11 @@ export class SchedulingQueue {
 
   /**
    * Puts a pod whose attempt failed back, unless it was deleted or re-added meanwhile. A pod
-   * that failed with an error (no rejecting plugin), or during whose attempt a move request
-   * arrived, goes to backoffQ; otherwise it waits in unschedulablePods for an event.
+   * that failed with an error, or during whose attempt a move request arrived, goes to
+   * backoffQ; a rejected pod waits in unschedulablePods for an event that could help (any
+   * event when no plugin is named, e.g. "no nodes available").
    */
-  addUnschedulable(info: QueuedPodInfo, podSchedulingCycle: number): void {
+  addUnschedulable(info: QueuedPodInfo, podSchedulingCycle: number, opts: { error?: boolean } = {}): void {
     if (!this.inFlight.has(info.key) || this.find(info.key)) {
       this.inFlight.delete(info.key);
       return;
@@ -251,11 +252,8 @@ export class SchedulingQueue {
     this.inFlight.delete(info.key);
     info.timestamp = this.now();
     info.backoffExpiration = 0;
-    if (this.moveRequestCycle >= podSchedulingCycle || info.unschedulablePlugins.size === 0) {
-      this.pushBackoff(info);
-    } else {
-      this.unschedulable.set(info.key, info);
-    }
+    if (opts.error || this.moveRequestCycle >= podSchedulingCycle) this.pushBackoff(info);
+    else this.unschedulable.set(info.key, info);
   }
 
   /**

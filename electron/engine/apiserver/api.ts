@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pod } from 'kubernetes-types/core/v1';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1';
 import type { Logger } from '../log';
 import type { Store } from '../store/types';
 import { type Authenticator, createAuthenticator } from './auth/authenticator';
@@ -38,7 +39,8 @@ import { ServedResource, ResourceStorage } from './registry/served';
 import { WatchCache } from './registry/watch-cache';
 import { type RequestInfo, requestInfo } from './request-info';
 import { BadRequestMeter } from './bad-requests';
-import { bootstrapNamespaces } from './bootstrap';
+import { bootstrapNamespaces, bootstrapPriorityClasses } from './bootstrap';
+import { admitPodPriority, type PriorityLookup } from './admission/priority';
 import { createServiceHooks } from './registry/service-allocator';
 
 export interface ApiOptions {
@@ -182,6 +184,29 @@ export function createApi(opts: ApiOptions): Api {
     nodePorts: opts.nodePortRange ?? [30000, 32767],
     services: () => core('services'),
   });
+  const priorityClasses = () => served.get('scheduling.k8s.io/v1/priorityclasses');
+  const priorityLookup: PriorityLookup = {
+    priorityClass(name) {
+      const s = priorityClasses();
+      return s?.cache.get(s.storage.key('', name))?.object as PriorityClass | undefined;
+    },
+    globalDefault() {
+      const s = priorityClasses();
+      if (!s) return undefined;
+      let found: PriorityClass | undefined;
+      const all = s.range('');
+      s.cache.scan(all.from, all.to, (o) => {
+        const pc = o.object as unknown as PriorityClass;
+        if (
+          pc.globalDefault &&
+          (!found || (pc.metadata?.creationTimestamp ?? '') < (found.metadata?.creationTimestamp ?? ''))
+        )
+          found = pc;
+        return true;
+      });
+      return found;
+    },
+  };
   const patcher = createPatcher();
   const badRequests = new BadRequestMeter(log);
 
@@ -215,6 +240,19 @@ export function createApi(opts: ApiOptions): Api {
         { pod: lookupPod, node: lookup('nodes') as never },
       );
       if (message) throw forbidden(message, ctx.served.resource, ctx.info.name);
+      if (
+        op === 'CREATE' &&
+        obj &&
+        ctx.served.def.group === '' &&
+        ctx.served.def.kind === 'Pod' &&
+        !ctx.info.subresource
+      ) {
+        const refused = admitPodPriority(obj as Pod, priorityLookup);
+        if (refused) {
+          const name = obj.metadata?.name ?? ctx.info.name;
+          throw forbidden(`pods "${name}" is forbidden: ${refused}`, ctx.served.resource, name);
+        }
+      }
     },
     patch: (kind, original, patch, s) => patcher.patch(kind, original, patch, s),
     apply: (live, applied, o) => patcher.apply(live, applied, o),
@@ -228,6 +266,8 @@ export function createApi(opts: ApiOptions): Api {
       await Promise.all([...caches.values()].map((c) => c.start()));
       const namespaces = core('namespaces');
       if (namespaces) await bootstrapNamespaces(namespaces, log);
+      const classes = priorityClasses();
+      if (classes) await bootstrapPriorityClasses(classes, log);
     })();
     return readyPromise;
   };

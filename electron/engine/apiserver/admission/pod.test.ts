@@ -30,8 +30,6 @@ describe('pod defaults', () => {
       serviceAccount: 'default',
       securityContext: {},
       enableServiceLinks: true,
-      priority: 0,
-      preemptionPolicy: 'PreemptLowerPriority',
       tolerations: [
         {
           key: 'node.kubernetes.io/not-ready',

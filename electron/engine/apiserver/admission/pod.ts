@@ -1,13 +1,12 @@
 /**
  * What the API server does to a Pod on top of PodSpec defaults: SetDefaults_Pod (requests from
  * limits, enableServiceLinks), and the default admission plugins that mutate pods —
- * ServiceAccount (serviceAccountName `default`), Priority (priority 0 and PreemptLowerPriority
- * without a class; the two system classes), DefaultTolerationSeconds (not-ready and unreachable
- * NoExecute tolerations for 300 s) — plus the initial status the pod strategy sets (phase
- * Pending, qosClass).
+ * ServiceAccount (serviceAccountName `default`), DefaultTolerationSeconds (not-ready and
+ * unreachable NoExecute tolerations for 300 s) — plus the initial status the pod strategy sets
+ * (phase Pending, qosClass). Priority, which needs PriorityClass objects, is admission/priority.ts.
  *
- * Known limitations: the ServiceAccount plugin's projected token volume (`kube-api-access-*`)
- * is not added, and PriorityClass objects other than the two system ones are not looked up.
+ * Known limitation: the ServiceAccount plugin's projected token volume (`kube-api-access-*`)
+ * is not added.
  */
 import type { Container, Pod, PodStatus, Toleration } from 'kubernetes-types/core/v1';
 import { defaultPodSpec } from './podspec';
@@ -17,12 +16,6 @@ import { parseQuantity } from '../../../kube/quantity';
 export const DEFAULT_TOLERATION_SECONDS = 300;
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
-
-/** The built-in PriorityClasses (scheduling.k8s.io system classes). */
-const SYSTEM_PRIORITIES: Record<string, number> = {
-  'system-node-critical': 2000001000,
-  'system-cluster-critical': 2000000000,
-};
 
 function tolerates(tolerations: Toleration[], key: string): boolean {
   return tolerations.some((t) => (t.key === key || !t.key) && (t.effect === 'NoExecute' || !t.effect));
@@ -85,13 +78,6 @@ export function defaultPod(pod: Pod): void {
   spec.enableServiceLinks ??= true;
   spec.serviceAccountName ||= spec.serviceAccount || 'default';
   spec.serviceAccount = spec.serviceAccountName;
-  if (spec.priorityClassName) {
-    const p = SYSTEM_PRIORITIES[spec.priorityClassName];
-    if (p !== undefined) spec.priority ??= p;
-  } else {
-    spec.priority ??= 0;
-  }
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
   addDefaultTolerations(pod);
   // kubernetes-types marks status read-only (clients do not write it); the server does.
   const status = ((pod as { status?: PodStatus }).status ??= {});

@@ -59,8 +59,9 @@ const extension = (list: NamedAny[] | undefined, name: string): unknown => {
 
 describe('OpenAPI v2 protobuf', () => {
   it('round-trips: decoding and re-encoding gives the same bytes', () => {
-    expect(Buffer.from(Document.encode(Document.decode(bytes)).finish())).toEqual(bytes);
-    expect(encodeV2Document(docs.v2())).toEqual(bytes);
+    // Buffer.equals, not toEqual: a deep equality over megabytes takes vitest tens of seconds.
+    expect(Buffer.from(Document.encode(Document.decode(bytes)).finish()).equals(bytes)).toBe(true);
+    expect(Buffer.from(encodeV2Document(docs.v2())).equals(bytes)).toBe(true);
   });
 
   it('carries the document header and every definition and path of the JSON form', () => {

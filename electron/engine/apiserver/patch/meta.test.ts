@@ -126,6 +126,7 @@ describe('patchMetaFor', () => {
       'coordination.k8s.io/Lease',
       'discovery.k8s.io/EndpointSlice',
       'events.k8s.io/Event',
+      'scheduling.k8s.io/PriorityClass',
     ];
     expect(knownPatchMetaKinds().sort()).toEqual(served.sort());
     const objectMeta = nodeAt(patchMetaFor('', 'Pod'), 'metadata');

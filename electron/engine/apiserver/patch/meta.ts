@@ -334,6 +334,7 @@ const KINDS: Record<string, PatchMetaNode> = {
     status: struct({ active: atomicList(ATOMIC_STRUCT) }),
   }),
   'coordination.k8s.io/Lease': withMeta({}),
+  'scheduling.k8s.io/PriorityClass': withMeta({}),
   'discovery.k8s.io/EndpointSlice': withMeta({
     endpoints: atomicList(
       struct({

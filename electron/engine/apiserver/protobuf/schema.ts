@@ -35,6 +35,7 @@ import eventsV1 from './proto/events-v1.proto?raw';
 import metaV1 from './proto/meta-v1.proto?raw';
 import policyV1 from './proto/policy-v1.proto?raw';
 import runtime from './proto/runtime.proto?raw';
+import schedulingV1 from './proto/scheduling-v1.proto?raw';
 import schedulingV1alpha3 from './proto/scheduling-v1alpha3.proto?raw';
 import utilIntstr from './proto/util-intstr.proto?raw';
 
@@ -46,6 +47,7 @@ const PROTO_TEXTS = [
   coreV1,
   appsV1,
   batchV1,
+  schedulingV1,
   schedulingV1alpha3,
   policyV1,
   authenticationV1,
@@ -96,6 +98,7 @@ export const KINDS: Record<string, { pkg: string; kinds: readonly string[] }> = 
   'coordination.k8s.io/v1': { pkg: 'k8s.io.api.coordination.v1', kinds: ['Lease'] },
   'discovery.k8s.io/v1': { pkg: 'k8s.io.api.discovery.v1', kinds: ['EndpointSlice'] },
   'events.k8s.io/v1': { pkg: 'k8s.io.api.events.v1', kinds: ['Event'] },
+  'scheduling.k8s.io/v1': { pkg: 'k8s.io.api.scheduling.v1', kinds: ['PriorityClass'] },
 };
 
 /** meta/v1 DeleteOptions is registered in every group version (client-go encodes it with the target's). */

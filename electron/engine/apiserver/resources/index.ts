@@ -8,6 +8,7 @@ import { COORDINATION_RESOURCES } from './coordination';
 import { CORE_RESOURCES } from './core';
 import { DISCOVERY_RESOURCES } from './discovery';
 import { EVENTS_RESOURCES } from './events';
+import { SCHEDULING_RESOURCES } from './scheduling';
 import type { ResourceDefinition } from './types';
 
 export const ALL_RESOURCES: ResourceDefinition[] = [
@@ -17,4 +18,5 @@ export const ALL_RESOURCES: ResourceDefinition[] = [
   ...COORDINATION_RESOURCES,
   ...DISCOVERY_RESOURCES,
   ...EVENTS_RESOURCES,
+  ...SCHEDULING_RESOURCES,
 ];

@@ -13,9 +13,9 @@ import { Code, Status } from '../framework/types';
 
 export const podPriority = (pod: Pod): number => pod.spec?.priority ?? 0;
 
-/** status.startTime (or creation) in ms; a pod not started yet counts as starting now. */
+/** status.startTime in ms; a pod not started yet counts as starting now (util.GetPodStartTime). */
 export function podStartTime(pod: Pod, now: number): number {
-  const t = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
+  const t = pod.status?.startTime;
   const ms = t ? Date.parse(t) : NaN;
   return Number.isNaN(ms) ? now : ms;
 }

@@ -17,8 +17,11 @@ import { selectorMatches } from '../../../kube/selectors';
 import type { KubeObject, ResourceClient } from '../../../kube/types';
 import { controllerOf, isDeleting, newControllerRef } from '../util/owners';
 
-/** Informer index: the uid of an object's controller ownerReference. */
-export const BY_CONTROLLER_UID = 'controllerUID';
+/**
+ * Informer index: the uid of an object's controller ownerReference. Same name and meaning as
+ * the ReplicaSet and Deployment controllers' index, so the shared pod informer keeps one.
+ */
+export const BY_CONTROLLER_UID = 'controllerUid';
 /** Informer index: the namespace of objects that have no controller (adoption candidates). */
 export const ORPHANS_BY_NAMESPACE = 'orphansByNamespace';
 

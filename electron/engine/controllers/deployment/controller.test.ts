@@ -11,6 +11,7 @@ import type { KubeClient, WatchHandle } from '../../../kube/types';
 import { createReplicaSetController } from '../replicaset/replicaset';
 import { type ControllerTest, startControllerTest, waitFor } from '../testing';
 import { createDeploymentController } from './controller';
+import { computeHash } from './hash';
 import { type FakeKubelet, makeDeployment, startFakeKubelet } from './testing';
 
 const REV = 'deployment.kubernetes.io/revision';
@@ -311,6 +312,35 @@ describe('deployment controller', () => {
     });
     expect(await eventMessages('undo', 'DeploymentRollback')).toEqual([
       'Rolled back deployment "undo" to revision 1',
+    ]);
+  });
+
+  it('passes minReadySeconds to the ReplicaSet without starting a new revision', async () => {
+    await deployApi().create('default', makeDeployment('minready').replicas(1).minReadySeconds(1).obj());
+    const d = await rolledOut('minready');
+    expect(d.status?.availableReplicas).toBe(1);
+    await deployApi().patch('default', 'minready', 'merge', { spec: { minReadySeconds: 2 } });
+    await waitFor('ReplicaSet minReadySeconds 2', async () => {
+      const rss = await replicaSetsOf('minready');
+      return rss.length === 1 && rss[0]?.spec?.minReadySeconds === 2;
+    });
+    const after = await rolledOut('minready');
+    expect(after.metadata?.annotations?.[REV]).toBe('1');
+  });
+
+  it('bumps collisionCount when its ReplicaSet name is taken by a different template', async () => {
+    const created = await deployApi().create('default', makeDeployment('coll').paused().obj());
+    const hash = computeHash(created.spec?.template);
+    const squatter = makeDeployment('other').obj().spec?.template;
+    await rsApi().create('default', {
+      metadata: { name: `coll-${hash}`, labels: { app: 'other' } },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'other' } }, template: squatter },
+    });
+    await deployApi().patch('default', 'coll', 'merge', { spec: { paused: false } });
+    const d = await rolledOut('coll');
+    expect(d.status?.collisionCount).toBe(1);
+    expect((await replicaSetsOf('coll')).map((rs) => rs.metadata?.name)).toEqual([
+      `coll-${computeHash(created.spec?.template, 1)}`,
     ]);
   });
 

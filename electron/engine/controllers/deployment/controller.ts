@@ -32,8 +32,11 @@ export const NAME = 'deployment';
 /** source.component of its events. */
 export const COMPONENT = 'deployment-controller';
 
-/** Index of ReplicaSets and pods by the uid of their controller. */
-const BY_CONTROLLER = 'deployment-controller/by-controller-uid';
+/**
+ * Index of ReplicaSets and pods by the uid of their controller. Same name and meaning as the
+ * ReplicaSet controller's index, so the shared informers keep one copy of it.
+ */
+const BY_CONTROLLER = 'controllerUid';
 /** Index of ReplicaSets without a controller, by namespace (adoption candidates). */
 const ORPHANS = 'deployment-controller/orphans-by-namespace';
 

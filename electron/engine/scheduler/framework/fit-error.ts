@@ -47,15 +47,13 @@ export class FitError extends Error {
     readonly numAllNodes: number,
     readonly diagnosis: Diagnosis,
   ) {
-    super('');
-  }
-
-  /** FitError.Error(): recomputed on read, since postFilterMsg is filled in after construction. */
-  override get message(): string {
-    return fitErrorMessage(this.numAllNodes, this.diagnosis);
-  }
-  override set message(_v: string) {
-    // Error's constructor assigns message; the real one is derived from the diagnosis.
+    super();
+    // FitError.Error() is derived on read: postFilterMsg is filled in after construction.
+    Object.defineProperty(this, 'message', {
+      get: () => fitErrorMessage(this.numAllNodes, this.diagnosis),
+      enumerable: false,
+      configurable: true,
+    });
   }
 }
 

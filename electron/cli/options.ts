@@ -88,3 +88,36 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration in Go's notation as Kubernetes flags take it ("40s", "1m30s", "500ms"), or a plain
+ * number of seconds; returns milliseconds.
+ */
+export function parseDuration(value: string): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) {
+    throw new InvalidArgumentError(`expected a duration such as 40s, 5m or 500ms, got '${value}'`);
+  }
+  return Math.round(parts.reduce((ms, p) => ms + Number(p[1]) * (DURATION_UNITS[p[2] ?? 's'] ?? 1000), 0));
+}
+
+/** A number ≥ 0 (rates such as --node-eviction-rate). */
+export function parseNonNegative(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a number 0 or more, got '${value}'`);
+  }
+  return n;
+}
+
+/** A whole number ≥ 0. */
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a whole number (0 or more), got '${value}'`);
+  }
+  return n;
+}

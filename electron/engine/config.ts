@@ -1,5 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_LEADER_ELECTION, type LeaderElectionTiming } from './components';
+import { type ControllerOptions, DEFAULT_CONTROLLER_OPTIONS } from './controllers/types';
 import { DEFAULT_RETENTION_SECONDS, type StoreConfig } from './store';
 
 /** The store part of the config; its database directory follows from the data dir. */
@@ -29,6 +31,20 @@ export interface ControlPlaneConfig {
    * --listen-client-urls default port); 0 picks a free one. Unused with the etcd backend.
    */
   etcdPort: number;
+  /** Do not run the scheduler in this process (k3s --disable-scheduler). */
+  disableScheduler: boolean;
+  /** Do not run the controllers in this process (k3s --disable-controller-manager). */
+  disableControllerManager: boolean;
+  /**
+   * Run the scheduler and controllers only while holding their Lease (--leader-elect), so
+   * several servers on one etcd run one of each between them.
+   */
+  leaderElect: boolean;
+  leaderElection: LeaderElectionTiming;
+  /** kube-controller-manager's settings (node monitor periods, eviction rate, …). */
+  controllers: ControllerOptions;
+  /** A KubeSchedulerConfiguration file (kube-scheduler --config); defaults when absent. */
+  schedulerConfigFile?: string;
 }
 
 export const DEFAULT_DATA_DIR = path.join(os.homedir(), '.pilothouse');
@@ -43,6 +59,11 @@ export const DEFAULTS: Omit<ControlPlaneConfig, 'dataDir'> = {
   tlsSans: [],
   store: { backend: 'embedded', retentionSeconds: DEFAULT_RETENTION_SECONDS },
   etcdPort: 2379,
+  disableScheduler: false,
+  disableControllerManager: false,
+  leaderElect: true,
+  leaderElection: DEFAULT_LEADER_ELECTION,
+  controllers: DEFAULT_CONTROLLER_OPTIONS,
 };
 
 export function withDefaults(partial: Partial<ControlPlaneConfig>): ControlPlaneConfig {

@@ -1,7 +1,8 @@
 /**
  * Composition root of the control plane: data dir, PKI, cluster store (with its etcd v3
- * endpoint for the embedded and memory backends), API server — and, as they land, the
- * scheduler and controllers, each started in dependency order and stopped in reverse.
+ * endpoint for the embedded and memory backends), API server, then the scheduler and the
+ * controller manager as clients of that API server (components.ts), each started in
+ * dependency order and stopped in reverse.
  * Plain Node: no Electron import, so the same code runs in Electron's utility process and in
  * `pilothouse server`.
  */
@@ -22,6 +23,9 @@ import { type StoreBackend, openStore } from './store';
 import { startEtcdServer } from './store/grpc/server';
 import type { Store } from './store/types';
 import { versionInfo } from './version';
+import { type ComponentSpec, startComponents } from './components';
+import { ALL_CONTROLLERS } from './controllers';
+import { createControllerManager } from './controllers/manager';
 
 export type ControlPlaneState =
   /** Not started, or stopped cleanly; start() may be called. */
@@ -195,6 +199,19 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
         clientKeyPem: pki.admin.keyPem,
       });
 
+      const specs = componentSpecs();
+      if (specs.length > 0) {
+        const components = await startComponents({
+          apiUrl,
+          ca: pki.ca,
+          log,
+          leaderElect: config.leaderElect,
+          timing: config.leaderElection,
+          specs,
+        });
+        closers.push(() => components.stop());
+      }
+
       info = {
         dataDir,
         apiUrl,
@@ -213,6 +230,26 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
       setState('failed', engineErr);
       throw engineErr;
     }
+  }
+
+  /** The scheduler and controller manager, unless disabled. */
+  function componentSpecs(): ComponentSpec[] {
+    const specs: ComponentSpec[] = [];
+    if (!config.disableControllerManager) {
+      specs.push({
+        name: 'kube-controller-manager',
+        user: 'system:kube-controller-manager',
+        create: (client) =>
+          createControllerManager({
+            client,
+            log: log.child({ component: 'controllers' }),
+            controllers: Object.values(ALL_CONTROLLERS),
+            options: { ...config.controllers, clusterCidr: config.clusterCidr },
+            host: os.hostname(),
+          }),
+      });
+    }
+    return specs;
   }
 
   /**

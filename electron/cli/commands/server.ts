@@ -1,4 +1,5 @@
 /** `pilothouse server`: the control plane and the UI, headless. */
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { DEFAULT_DATA_DIR, DEFAULTS, type StoreSettings } from '../../engine/config';
 import type { ControlPlaneInfo } from '../../engine/control-plane';
@@ -11,7 +12,10 @@ import {
   collect,
   oneOf,
   parseCidr,
+  parseCount,
+  parseDuration,
   parseIp,
+  parseNonNegative,
   parseLogLevel,
   parseLoopback,
   parsePort,
@@ -37,6 +41,17 @@ interface ServerFlags {
   etcdCertfile?: string;
   etcdKeyfile?: string;
   logLevel: LogLevel;
+  disableScheduler: boolean;
+  disableControllerManager: boolean;
+  leaderElect: boolean;
+  leaderElectLeaseDuration: number;
+  leaderElectRenewDeadline: number;
+  leaderElectRetryPeriod: number;
+  nodeMonitorPeriod: number;
+  nodeMonitorGracePeriod: number;
+  nodeEvictionRate: number;
+  terminatedPodGcThreshold: number;
+  schedulerConfig?: string;
 }
 
 const BACKENDS: readonly StoreBackend[] = ['embedded', 'memory', 'etcd'];
@@ -103,6 +118,55 @@ export function serverCommand(): Command {
     .addOption(new Option('--etcd-cafile <file>', 'CA bundle verifying the etcd servers (--store etcd)'))
     .addOption(new Option('--etcd-certfile <file>', 'client certificate for etcd (--store etcd)'))
     .addOption(new Option('--etcd-keyfile <file>', 'client key for etcd (--store etcd)'))
+    .addOption(new Option('--disable-scheduler', 'do not run the scheduler in this server').default(false))
+    .addOption(
+      new Option('--disable-controller-manager', 'do not run the controllers in this server').default(false),
+    )
+    .addOption(
+      new Option(
+        '--no-leader-elect',
+        'run the scheduler and controllers without leader election (only for a single server)',
+      ),
+    )
+    .addOption(
+      new Option('--leader-elect-lease-duration <duration>', 'how long a standby waits before taking over')
+        .default(DEFAULTS.leaderElection.leaseDurationMs, '15s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      new Option(
+        '--leader-elect-renew-deadline <duration>',
+        'how long the leader retries renewing before it stops',
+      )
+        .default(DEFAULTS.leaderElection.renewDeadlineMs, '10s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      new Option('--leader-elect-retry-period <duration>', 'interval between lease attempts')
+        .default(DEFAULTS.leaderElection.retryPeriodMs, '2s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      new Option('--node-monitor-period <duration>', 'how often node health is checked')
+        .default(DEFAULTS.controllers.nodeMonitorPeriodMs, '5s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      new Option('--node-monitor-grace-period <duration>', 'silence after which a node is marked Unknown')
+        .default(DEFAULTS.controllers.nodeMonitorGracePeriodMs, '40s')
+        .argParser(parseDuration),
+    )
+    .addOption(
+      new Option('--node-eviction-rate <rate>', 'nodes per second whose pods are evicted')
+        .default(DEFAULTS.controllers.nodeEvictionRate)
+        .argParser(parseNonNegative),
+    )
+    .addOption(
+      new Option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before the oldest are deleted')
+        .default(DEFAULTS.controllers.terminatedPodGcThreshold)
+        .argParser(parseCount),
+    )
+    .addOption(new Option('--scheduler-config <file>', 'KubeSchedulerConfiguration file (plugins, weights)'))
     .addOption(
       new Option('--log-level <level>', 'log verbosity on stderr: debug, info, warn, error, silent')
         .default('warn')
@@ -188,6 +252,22 @@ async function runServer(flags: ServerFlags, store: StoreSettings): Promise<void
         tlsSans: flags.tlsSan,
         store,
         etcdPort: flags.etcdPort,
+        disableScheduler: flags.disableScheduler,
+        disableControllerManager: flags.disableControllerManager,
+        leaderElect: flags.leaderElect,
+        leaderElection: {
+          leaseDurationMs: flags.leaderElectLeaseDuration,
+          renewDeadlineMs: flags.leaderElectRenewDeadline,
+          retryPeriodMs: flags.leaderElectRetryPeriod,
+        },
+        controllers: {
+          ...DEFAULTS.controllers,
+          nodeMonitorPeriodMs: flags.nodeMonitorPeriod,
+          nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod,
+          nodeEvictionRate: flags.nodeEvictionRate,
+          terminatedPodGcThreshold: flags.terminatedPodGcThreshold,
+        },
+        ...(flags.schedulerConfig ? { schedulerConfigFile: path.resolve(flags.schedulerConfig) } : {}),
       },
       uiHost: flags.uiHost,
       uiPort: flags.uiPort,

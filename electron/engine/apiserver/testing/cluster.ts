@@ -64,6 +64,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     securePort: 0,
     etcdPort: 0,
     store: { backend: opts.backend ?? 'memory', retentionSeconds: 300 },
+    disableScheduler: opts.controllers === false,
+    disableControllerManager: opts.controllers === false,
   });
   const plane = createControlPlane(config, createLogger('test', 'silent'));
   const info = await plane.start();

@@ -1,0 +1,32 @@
+/**
+ * The controllers kube-controller-manager runs, by its --controllers names, in the order they
+ * start. The composition root (engine/components) runs them all through one ControllerManager.
+ */
+import { createDaemonSetController } from './daemonset/daemonset';
+import { createDeploymentController } from './deployment/controller';
+import { createGarbageCollectorController } from './garbagecollector/collector';
+import { createJobController } from './job/job-controller';
+import { createTtlAfterFinishedController } from './job/ttl-after-finished';
+import { createNodeIpamController } from './nodeipam/controller';
+import { createNodeLifecycleController } from './nodelifecycle/controller';
+import { createTaintEvictionController } from './nodelifecycle/taint-eviction';
+import { createPodGcController } from './podgc/controller';
+import { createReplicaSetController } from './replicaset/replicaset';
+import { createReplicationControllerController } from './replicaset/replicationcontroller';
+import { createStatefulSetController } from './statefulset/statefulset';
+import type { ControllerFactory } from './types';
+
+export const ALL_CONTROLLERS: Record<string, ControllerFactory> = {
+  nodeipam: createNodeIpamController,
+  nodelifecycle: createNodeLifecycleController,
+  'taint-eviction-controller': createTaintEvictionController,
+  replicaset: createReplicaSetController,
+  replicationcontroller: createReplicationControllerController,
+  deployment: createDeploymentController,
+  daemonset: createDaemonSetController,
+  statefulset: createStatefulSetController,
+  job: createJobController,
+  'ttl-after-finished': createTtlAfterFinishedController,
+  garbagecollector: createGarbageCollectorController,
+  podgc: createPodGcController,
+};

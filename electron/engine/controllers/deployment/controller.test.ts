@@ -315,6 +315,39 @@ describe('deployment controller', () => {
     ]);
   });
 
+  it('reports a new deployment whose pods never become ready as unavailable and progressing', async () => {
+    const reasons: string[] = [];
+    const watch = deployApi().watch('default', { fieldSelector: 'metadata.name=sick' }, (e) => {
+      if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
+      const r = e.object.status?.conditions?.find((c) => c.type === 'Progressing')?.reason;
+      if (r && reasons.at(-1) !== r) reasons.push(r);
+    });
+    try {
+      await deployApi().create('default', makeDeployment('sick').replicas(2).image('busybox:broken').obj());
+      const d = await waitFor('both pods running unready', async () => {
+        const cur = await deployApi().get('default', 'sick');
+        return cur.status?.replicas === 2 && reasons.includes('ReplicaSetUpdated') ? cur : undefined;
+      });
+      const conds = Object.fromEntries((d.status?.conditions ?? []).map((c) => [c.type, c]));
+      expect(conds.Available).toMatchObject({
+        status: 'False',
+        reason: 'MinimumReplicasUnavailable',
+        message: 'Deployment does not have minimum availability.',
+      });
+      expect(d.status?.unavailableReplicas).toBe(2);
+      expect(d.status?.availableReplicas).toBeUndefined();
+      const rs = (await replicaSetsOf('sick'))[0];
+      expect(reasons[0]).toBe('NewReplicaSetCreated');
+      expect(conds.Progressing).toMatchObject({
+        status: 'True',
+        reason: 'ReplicaSetUpdated',
+        message: `ReplicaSet "${rs?.metadata?.name ?? ''}" is progressing.`,
+      });
+    } finally {
+      watch.close();
+    }
+  });
+
   it('passes minReadySeconds to the ReplicaSet without starting a new revision', async () => {
     await deployApi().create('default', makeDeployment('minready').replicas(1).minReadySeconds(1).obj());
     const d = await rolledOut('minready');

@@ -9,6 +9,13 @@
  * - otherwise one step of its strategy, RollingUpdate or Recreate.
  * Everything is read from the informer caches; writes conflict (409) when the cache is
  * stale, and the key is retried with back-off.
+ *
+ * Known limitations:
+ * - pod-template-hash values are computed over canonical JSON, not Go's struct printing, so
+ *   they differ from a real cluster's for the same template (hash.ts);
+ * - template equality treats absent, null, [] and {} alike (as Go does for nil and empty
+ *   slices and maps) but not absent and false/0/"", which Go's decoding would merge;
+ * - status.terminatingReplicas (alpha in 1.33, off by default) is not reported.
  */
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import type { Pod } from 'kubernetes-types/core/v1';

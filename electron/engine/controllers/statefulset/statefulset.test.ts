@@ -167,6 +167,28 @@ describe('StatefulSet controller', () => {
     expect((await pvcs.get(NS, 'data-db-1')).metadata?.deletionTimestamp).toBeUndefined();
   });
 
+  it('with whenDeleted=Delete gives each PVC an ownerReference to the set, for the garbage collector', async () => {
+    const s = makeStatefulSet('keep', { replicas: 1, claims: ['data'] });
+    (s.spec ?? { selector: {}, template: {}, serviceName: '' }).persistentVolumeClaimRetentionPolicy = {
+      whenDeleted: 'Delete',
+      whenScaled: 'Retain',
+    };
+    const created = await sets.create(NS, s);
+    await settled('keep', 1);
+    const claim = await t.client
+      .resource<PersistentVolumeClaim>(R.persistentvolumeclaims)
+      .get(NS, 'data-keep-0');
+    expect(claim.metadata?.ownerReferences).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        name: 'keep',
+        uid: created.metadata?.uid,
+        blockOwnerDeletion: true,
+      },
+    ]);
+  });
+
   it('RollingUpdate with a partition updates from the highest ordinal down, one ready pod at a time', async () => {
     await sets.create(NS, makeStatefulSet('ru', { replicas: 3, partition: 1 }));
     const before = await settled('ru', 3);

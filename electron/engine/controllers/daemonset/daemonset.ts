@@ -11,6 +11,11 @@
  * 4. once earlier writes are observed (expectations), rolls out a new template
  *    (RollingUpdate with maxUnavailable / maxSurge; OnDelete waits for users to delete pods);
  * 5. trims revision history and writes status.
+ *
+ * Known limitations: revision hashes are computed over canonical JSON, so their values differ
+ * from a real cluster's (they are as stable); the `pod-template-generation` label is set only
+ * when the set carries the `deprecated.daemonset.template.generation` annotation, which our
+ * API server does not maintain yet; any node label/taint/spec change requeues every set.
  */
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';

@@ -4,6 +4,12 @@
  * (only pods whose name says they belong to it: `<set>-<ordinal>`), finds its current and update
  * revisions, runs one round of control.ts's ordered algorithm, trims history and writes status.
  * A set with minReadySeconds is looked at again once its ready pods may have become available.
+ *
+ * Known limitations: rollingUpdate.maxUnavailable (alpha MaxUnavailableStatefulSet) is not
+ * honoured — updates go one pod at a time; with whenScaled=Delete, a claim handed to a
+ * condemned pod keeps that ownerReference if the set scales up again before the pod is gone
+ * (Kubernetes strips it); a create that fails with AlreadyExists (a stale cache) is retried
+ * without the FailedCreate event Kubernetes would record.
  */
 import type { ControllerRevision, StatefulSet } from 'kubernetes-types/apps/v1';
 import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1';

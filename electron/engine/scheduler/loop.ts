@@ -17,7 +17,7 @@ import type { KubeClient } from '../../kube/types';
 import { patchFailureStatus } from './binder';
 import type { SchedulerCache } from './cache/cache';
 import { ClusterSnapshot } from './cache/snapshot';
-import { FitError } from './framework/fit-error';
+import { FitError, fitErrorMessage } from './framework/fit-error';
 import { NoNodesAvailableError, schedulePod, type SearchState } from './framework/schedule-one';
 import { Code, newPodInfo, type CycleState, type NominatingInfo, type PodInfo } from './framework/types';
 import { Action } from './queue/events';
@@ -201,7 +201,9 @@ export class SchedulingLoop {
     }
     this.fail(info, cycle, {
       reason: REASON_UNSCHEDULABLE,
-      message: err.message,
+      // Built here rather than read from err.message: Error's constructor gives every instance
+      // its own `message` property, which hides FitError's getter.
+      message: fitErrorMessage(err.numAllNodes, err.diagnosis),
       plugins: err.diagnosis.unschedulablePlugins,
       nominating,
     });

@@ -7,12 +7,13 @@
  * `pilothouse server`.
  */
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { type ControlPlaneConfig, dataPaths } from './config';
 import { lockDataDir, prepareDataDir } from './data-dir';
-import { type EngineError, toEngineError } from './errors';
+import { EngineError, toEngineError } from './errors';
 import type { Logger } from './log';
 import { HealthChecks } from './apiserver/healthz';
 import { createApi } from './apiserver/api';
@@ -26,6 +27,13 @@ import { versionInfo } from './version';
 import { type ComponentSpec, startComponents } from './components';
 import { ALL_CONTROLLERS } from './controllers';
 import { createControllerManager } from './controllers/manager';
+import { InformerFactory } from '../kube/informer';
+import {
+  type SchedulerConfig,
+  SchedulerConfigError,
+  createScheduler,
+  parseSchedulerConfigText,
+} from './scheduler';
 
 export type ControlPlaneState =
   /** Not started, or stopped cleanly; start() may be called. */
@@ -62,6 +70,28 @@ export interface ControlPlaneInfo {
  * the in-cluster name of the API server, which stays valid when the host or port changes.
  */
 const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+/** The --scheduler-config file, parsed; kube-scheduler's defaults without one. */
+async function readSchedulerConfig(file: string | undefined): Promise<SchedulerConfig | undefined> {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new EngineError(
+      'INVALID_CONFIG',
+      `cannot read the scheduler configuration ${file}: ${(err as Error).message}`,
+    );
+  }
+  try {
+    return parseSchedulerConfigText(text);
+  } catch (err) {
+    if (err instanceof SchedulerConfigError) {
+      throw new EngineError('INVALID_CONFIG', `scheduler configuration ${file}: ${err.message}`);
+    }
+    throw err;
+  }
+}
 
 /** How long the `etcd` readiness check waits for the store (kube-apiserver's etcd check: 2 s). */
 const STORE_CHECK_TIMEOUT_MS = 2000;
@@ -199,7 +229,7 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
         clientKeyPem: pki.admin.keyPem,
       });
 
-      const specs = componentSpecs();
+      const specs = await componentSpecs();
       if (specs.length > 0) {
         const components = await startComponents({
           apiUrl,
@@ -207,6 +237,7 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
           log,
           leaderElect: config.leaderElect,
           timing: config.leaderElection,
+          instance: `${os.hostname()}:${server.port}`,
           specs,
         });
         closers.push(() => components.stop());
@@ -233,8 +264,31 @@ export function createControlPlane(config: ControlPlaneConfig, log: Logger): Con
   }
 
   /** The scheduler and controller manager, unless disabled. */
-  function componentSpecs(): ComponentSpec[] {
+  async function componentSpecs(): Promise<ComponentSpec[]> {
     const specs: ComponentSpec[] = [];
+    if (!config.disableScheduler) {
+      const schedulerConfig = await readSchedulerConfig(config.schedulerConfigFile);
+      specs.push({
+        name: 'kube-scheduler',
+        user: 'system:kube-scheduler',
+        create(client) {
+          const informers = new InformerFactory(client, log);
+          const scheduler = createScheduler({
+            client,
+            informers,
+            log: log.child({ component: 'scheduler' }),
+            config: schedulerConfig,
+          });
+          return {
+            start: () => scheduler.start(),
+            async stop() {
+              await scheduler.stop();
+              await informers.stop();
+            },
+          };
+        },
+      });
+    }
     if (!config.disableControllerManager) {
       specs.push({
         name: 'kube-controller-manager',

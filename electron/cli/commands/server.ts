@@ -130,7 +130,7 @@ export function serverCommand(): Command {
     )
     .addOption(
       new Option('--leader-elect-lease-duration <duration>', 'how long a standby waits before taking over')
-        .default(DEFAULTS.leaderElection.leaseDurationMs, '15s')
+        .default(DEFAULTS.leaderElection.leaseDurationMs, '10s')
         .argParser(parseDuration),
     )
     .addOption(
@@ -138,7 +138,7 @@ export function serverCommand(): Command {
         '--leader-elect-renew-deadline <duration>',
         'how long the leader retries renewing before it stops',
       )
-        .default(DEFAULTS.leaderElection.renewDeadlineMs, '10s')
+        .default(DEFAULTS.leaderElection.renewDeadlineMs, '7s')
         .argParser(parseDuration),
     )
     .addOption(

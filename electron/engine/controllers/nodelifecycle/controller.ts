@@ -98,16 +98,11 @@ export const createNodeLifecycleController: ControllerFactory = (ctx): Controlle
   const statusChange = (node: Node, status: string) =>
     recorder.event(node, 'Normal', status, `Node ${node.metadata?.name ?? ''} status is now: ${status}`);
 
-  async function markNodeAsReachable(node: Node): Promise<void> {
+  /** Take both NoExecute taints off; `fresh` reads the node from the API server, not the cache. */
+  async function markNodeAsReachable(node: Node, fresh = false): Promise<void> {
     const name = node.metadata?.name ?? '';
-    await swapNodeTaints(
-      ctx.client,
-      node,
-      name,
-      [],
-      [UNREACHABLE_NO_EXECUTE, NOT_READY_NO_EXECUTE],
-      ctx.now(),
-    );
+    const noExecute = [UNREACHABLE_NO_EXECUTE, NOT_READY_NO_EXECUTE];
+    await swapNodeTaints(ctx.client, fresh ? undefined : node, name, [], noExecute, ctx.now());
     tainter.remove(name);
   }
 
@@ -201,7 +196,8 @@ export const createNodeLifecycleController: ControllerFactory = (ctx): Controlle
     if (state === 'FullDisruption' && was === 'FullDisruption') return;
     if (state === 'FullDisruption') {
       ctx.log.warn({}, 'no node is ready: entering master disruption mode, evictions stopped');
-      await forEachLimit(all, NODE_WORKERS, (n) => markNodeAsReachable(n).catch(() => undefined));
+      // Read afresh: a taint added moments ago may not be in the cache yet.
+      await forEachLimit(all, NODE_WORKERS, (n) => markNodeAsReachable(n, true).catch(() => undefined));
       tainter.swapLimiter(0);
       zone = 'FullDisruption';
       return;

@@ -83,33 +83,53 @@ export interface RankedPod {
   rank: number;
 }
 
-/** ActivePodsWithRanks.Less: true when `a` should be deleted before `b`. */
-export function deleteBefore(a: RankedPod, b: RankedPod, now: number): boolean {
-  const pa = a.pod;
-  const pb = b.pod;
-  const na = pa.spec?.nodeName ?? '';
-  const nb = pb.spec?.nodeName ?? '';
-  if (na !== nb && (na === '' || nb === '')) return na === '';
-  const phaseA = PHASE_ORDER[pa.status?.phase ?? ''] ?? 0;
-  const phaseB = PHASE_ORDER[pb.status?.phase ?? ''] ?? 0;
-  if (phaseA !== phaseB) return phaseA < phaseB;
-  const readyA = isPodReady(pa);
-  if (readyA !== isPodReady(pb)) return !readyA;
-  const costA = deletionCost(pa);
-  const costB = deletionCost(pb);
-  if (costA !== costB) return costA < costB;
+/** What the ordering looks at, computed once per pod (a sort compares each pod many times). */
+interface RankKey {
+  pod: Pod;
+  rank: number;
+  assigned: boolean;
+  phase: number;
+  ready: boolean;
+  cost: number;
+  readyAt: number | null;
+  restarts: number;
+  created: number | null;
+  uid: string;
+}
+
+function keyOf({ pod, rank }: RankedPod): RankKey {
+  const ready = isPodReady(pod);
+  return {
+    pod,
+    rank,
+    assigned: Boolean(pod.spec?.nodeName),
+    phase: PHASE_ORDER[pod.status?.phase ?? ''] ?? 0,
+    ready,
+    cost: deletionCost(pod),
+    readyAt: ready ? readyTime(pod) : null,
+    restarts: maxRestarts(pod),
+    created: created(pod),
+    uid: pod.metadata?.uid ?? '',
+  };
+}
+
+function before(a: RankKey, b: RankKey, now: number): boolean {
+  if (a.assigned !== b.assigned) return !a.assigned;
+  if (a.phase !== b.phase) return a.phase < b.phase;
+  if (a.ready !== b.ready) return !a.ready;
+  if (a.cost !== b.cost) return a.cost < b.cost;
   if (a.rank !== b.rank) return a.rank > b.rank;
-  const uidA = pa.metadata?.uid ?? '';
-  const uidB = pb.metadata?.uid ?? '';
-  if (readyA) {
-    const r = newerFirst(readyTime(pa), readyTime(pb), uidA, uidB, now);
+  if (a.ready) {
+    const r = newerFirst(a.readyAt, b.readyAt, a.uid, b.uid, now);
     if (r !== null) return r;
   }
-  const restartsA = maxRestarts(pa);
-  const restartsB = maxRestarts(pb);
-  if (restartsA !== restartsB) return restartsA > restartsB;
-  const r = newerFirst(created(pa), created(pb), uidA, uidB, now);
-  return r ?? false;
+  if (a.restarts !== b.restarts) return a.restarts > b.restarts;
+  return newerFirst(a.created, b.created, a.uid, b.uid, now) ?? false;
+}
+
+/** ActivePodsWithRanks.Less: true when `a` should be deleted before `b`. */
+export function deleteBefore(a: RankedPod, b: RankedPod, now: number): boolean {
+  return before(keyOf(a), keyOf(b), now);
 }
 
 /**
@@ -125,10 +145,7 @@ export function podsToDelete(pods: Pod[], related: Pod[], count: number, now: nu
     if (!node || !isPodActive(p)) continue;
     onNode.set(node, (onNode.get(node) ?? 0) + 1);
   }
-  const ranked: RankedPod[] = pods.map((pod) => ({
-    pod,
-    rank: onNode.get(pod.spec?.nodeName ?? '') ?? 0,
-  }));
-  ranked.sort((a, b) => (deleteBefore(a, b, now) ? -1 : deleteBefore(b, a, now) ? 1 : 0));
+  const ranked = pods.map((pod) => keyOf({ pod, rank: onNode.get(pod.spec?.nodeName ?? '') ?? 0 }));
+  ranked.sort((a, b) => (before(a, b, now) ? -1 : before(b, a, now) ? 1 : 0));
   return ranked.slice(0, count).map((r) => r.pod);
 }

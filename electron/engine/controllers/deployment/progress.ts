@@ -21,7 +21,7 @@ import {
   setCondition,
 } from './conditions';
 import { type SyncContext, nameOf, writeStatus } from './context';
-import { calculateStatus, compactStatus, statusEqual } from './sync';
+import { calculateStatus, compactStatus, statusEqual } from './status';
 
 export async function syncRolloutStatus(
   ctx: SyncContext,

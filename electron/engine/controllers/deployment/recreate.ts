@@ -7,7 +7,8 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1';
 import { deploymentComplete } from './conditions';
 import type { PodMap, SyncContext } from './context';
 import { syncRolloutStatus } from './progress';
-import { cleanupDeployment, getAllReplicaSetsAndSyncRevision, scaleReplicaSetAndRecordEvent } from './sync';
+import { getAllReplicaSetsAndSyncRevision } from './new-replicaset';
+import { cleanupDeployment, scaleReplicaSetAndRecordEvent } from './sync';
 import { actualReplicaCount, filterActive, specReplicas } from './util';
 
 export async function rolloutRecreate(

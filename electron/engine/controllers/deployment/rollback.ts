@@ -9,7 +9,7 @@ import { lastRevision, revisionOf, ROLLBACK_TO_ANNOTATION, setDeploymentAnnotati
 import { ROLLBACK_REASON } from './conditions';
 import { type SyncContext, nameOf, writeDeployment } from './context';
 import { equalIgnoreHash, POD_TEMPLATE_HASH_LABEL, withoutKey } from './hash';
-import { getAllReplicaSetsAndSyncRevision } from './sync';
+import { getAllReplicaSetsAndSyncRevision } from './new-replicaset';
 
 /** getRollbackTo: the requested revision (0 = the previous one), or undefined. */
 export function getRollbackTo(d: Deployment): number | undefined {

@@ -84,6 +84,11 @@ export class NodeInfo {
   pvcRefCounts = new Map<string, number>();
   /** Changes on every update. */
   generation = nextGeneration();
+  /**
+   * Plugins' per-node memo, valid while `gen` equals this node's generation (e.g. pods matching
+   * a selector). Not copied by clone(). Plugins bound its size.
+   */
+  memo = new Map<string, { gen: number; count: number }>();
 
   constructor(node?: Node, pods: readonly PodInfo[] = []) {
     if (node) this.setNode(node);

@@ -239,3 +239,29 @@ describe('PodTopologySpread score', () => {
     expect(r.score(pod)).toEqual(want);
   });
 });
+
+describe('PodTopologySpread counts kept across cycles', () => {
+  it('sees pods added and nodes relabelled since the previous cycle', () => {
+    const r = runPlugins(inTreeRegistry, [{ name: NAME }], fourNodes(), [fooPod('a1', 'node-a')]);
+    const pod = () => makePod('p').label('foo', '').spreadConstraint(1, 'zone', 'DoNotSchedule', foo).obj();
+    // zone1 1, zone2 0: only zone2 fits
+    expect(r.filter(pod()).statuses).toMatchObject({
+      'node-a': ERR_REASON_CONSTRAINTS_NOT_MATCH,
+      'node-x': '',
+    });
+    // a pod lands in zone2: both zones at 1, every node fits
+    r.snapshot.get('node-y')?.addPod(newPodInfo(fooPod('y1', 'node-y')));
+    expect(r.filter(pod()).statuses).toEqual({ 'node-a': '', 'node-b': '', 'node-x': '', 'node-y': '' });
+    // node-y moves to a new zone3 (with its pod): zone2 (node-x) now has 0, zone1 and zone3 have 1
+    r.snapshot.get('node-y')?.setNode(makeNode('node-y').label('zone', 'zone3').obj());
+    expect(r.filter(pod()).statuses).toEqual({
+      'node-a': ERR_REASON_CONSTRAINTS_NOT_MATCH,
+      'node-b': ERR_REASON_CONSTRAINTS_NOT_MATCH,
+      'node-x': '',
+      'node-y': ERR_REASON_CONSTRAINTS_NOT_MATCH,
+    });
+    // node-x leaves zone2 for zone1: zone2 is no domain any more, the minimum is 1 again
+    r.snapshot.get('node-x')?.setNode(makeNode('node-x').label('zone', 'zone1').obj());
+    expect(r.filter(pod()).statuses).toEqual({ 'node-a': '', 'node-b': '', 'node-x': '', 'node-y': '' });
+  });
+});

@@ -60,9 +60,10 @@ export const factory: PluginFactory = (rawArgs, handle) => {
     },
     () => handle.snapshot(),
   );
+  const f = filtering();
   return {
     name: NAME,
-    preFilter: filtering.preFilter,
+    preFilter: f.preFilter,
     preFilterExtensions: {
       addPod(state, pod, podToAdd, nodeInfo) {
         state.read(PRE_FILTER_KEY)?.update(pod.pod, pod, podToAdd, nodeInfo, 1);
@@ -73,7 +74,7 @@ export const factory: PluginFactory = (rawArgs, handle) => {
         return null;
       },
     },
-    filter: filtering.filter,
+    filter: f.filter,
     preScore: sc.preScore,
     score: sc.score,
     scoreExtensions: { normalizeScore: sc.normalizeScore },

@@ -82,6 +82,48 @@ export function nodeIncluded(c: Constraint, pod: Pod, node: Node, affinity: Requ
   return true;
 }
 
+/**
+ * countMatching, memoised per node and selector until the node changes (NodeInfo.generation).
+ * Spreading counts every node's pods for every pod scheduled; replicas of one workload share a
+ * selector, so after the first replica only the nodes changed since are counted again. `key`
+ * identifies namespace + selector (see selectorKey). Bounded: a node keeps at most 256 entries.
+ */
+export function countMatchingCached(
+  nodeInfo: NodeInfo,
+  selector: CompiledSelector,
+  namespace: string,
+  key: string,
+): number {
+  const m = nodeInfo.memo;
+  const hit = m.get(key);
+  if (hit && hit.gen === nodeInfo.generation) return hit.count;
+  const count = countMatching(nodeInfo, selector, namespace);
+  if (!hit && m.size >= 256) m.clear();
+  if (hit) {
+    hit.gen = nodeInfo.generation;
+    hit.count = count;
+  } else m.set(key, { gen: nodeInfo.generation, count });
+  return count;
+}
+
+/**
+ * Whether every node carrying the constraint's key is one of its domains for this pod: no
+ * nodeTaintsPolicy Honor, and nodeAffinityPolicy Honor only matters with a node selector or
+ * required node affinity. Then DomainCounts may count for it.
+ */
+export function everyNodeIsDomain(c: Constraint, pod: Pod): boolean {
+  if (c.nodeTaintsHonor) return false;
+  return (
+    !c.nodeAffinityHonor ||
+    (!pod.spec?.nodeSelector &&
+      !pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution)
+  );
+}
+
+/** A cache key for namespace + selector. */
+export const selectorKey = (namespace: string, selector: CompiledSelector): string =>
+  `${namespace}|${JSON.stringify(selector)}`;
+
 /** countPodsMatchSelector: pods of the namespace on the node matching, terminating ones excluded. */
 export function countMatching(nodeInfo: NodeInfo, selector: CompiledSelector, namespace: string): number {
   if (selector === null) return 0;

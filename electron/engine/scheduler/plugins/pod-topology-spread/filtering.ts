@@ -15,7 +15,16 @@ import {
   type PodInfo,
 } from '../../framework/types';
 import { requiredNodeAffinity, type RequiredNodeAffinity } from '../helpers/node-selector';
-import { compileConstraints, countMatching, nodeHasAllKeys, nodeIncluded, type Constraint } from './common';
+import {
+  compileConstraints,
+  countMatchingCached,
+  everyNodeIsDomain,
+  nodeHasAllKeys,
+  nodeIncluded,
+  selectorKey,
+  type Constraint,
+} from './common';
+import { DomainCountsCache } from './domain-counts';
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = `${ERR_REASON_CONSTRAINTS_NOT_MATCH} (missing required label)`;
@@ -63,7 +72,11 @@ export class PreFilterState {
 export const PRE_FILTER_KEY = stateKey<PreFilterState>('PreFilterPodTopologySpread');
 
 /** calPreFilterState: count matching pods per domain over every eligible node. */
-export function preFilterState(pod: PodInfo, nodes: readonly NodeInfo[]): PreFilterState | null {
+export function preFilterState(
+  pod: PodInfo,
+  nodes: readonly NodeInfo[],
+  domains?: DomainCountsCache,
+): PreFilterState | null {
   const constraints = compileConstraints(
     pod.pod.spec?.topologySpreadConstraints,
     pod.labels,
@@ -71,6 +84,17 @@ export function preFilterState(pod: PodInfo, nodes: readonly NodeInfo[]): PreFil
   );
   if (constraints.length === 0) return null;
   const affinity = requiredNodeAffinity(pod.pod);
+  const keys = constraints.map((c) => selectorKey(pod.namespace, c.selector));
+  const only = constraints[0] as Constraint;
+  if (domains && constraints.length === 1 && everyNodeIsDomain(only, pod.pod)) {
+    // One constraint: its domains are exactly the nodes with its key (see DomainCounts).
+    const totals = domains
+      .get(keys[0] as string, only.selector, pod.namespace, only.topologyKey)
+      .refresh(nodes);
+    const s = new PreFilterState(constraints, [new Map(totals)], [0], affinity);
+    s.recomputeMin(0);
+    return s;
+  }
   const counts = constraints.map(() => new Map<string, number>());
   for (const ni of nodes) {
     const node = ni.node;
@@ -79,7 +103,7 @@ export function preFilterState(pod: PodInfo, nodes: readonly NodeInfo[]): PreFil
       if (!nodeIncluded(c, pod.pod, node, affinity)) return;
       const v = node.metadata?.labels?.[c.topologyKey] ?? '';
       const m = counts[i] as Map<string, number>;
-      m.set(v, (m.get(v) ?? 0) + countMatching(ni, c.selector, pod.namespace));
+      m.set(v, (m.get(v) ?? 0) + countMatchingCached(ni, c.selector, pod.namespace, keys[i] as string));
     });
   }
   const s = new PreFilterState(
@@ -106,18 +130,22 @@ export function fits(s: PreFilterState, pod: PodInfo, nodeInfo: NodeInfo): strin
   return null;
 }
 
-export const filtering = {
-  preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]) {
-    const s = preFilterState(pod, nodes);
-    if (!s) return { status: skip() };
-    state.write(PRE_FILTER_KEY, s);
-    return { status: null };
-  },
-  filter(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) {
-    const s = state.read(PRE_FILTER_KEY);
-    if (!s) return null;
-    const reason = fits(s, pod, nodeInfo);
-    if (reason === null) return null;
-    return reason === ERR_REASON_NODE_LABEL_NOT_MATCH ? unresolvable(reason) : unschedulable(reason);
-  },
-};
+/** The Filter half; `domains` persists across cycles (see DomainCounts). */
+export function filtering() {
+  const domains = new DomainCountsCache();
+  return {
+    preFilter(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]) {
+      const s = preFilterState(pod, nodes, domains);
+      if (!s) return { status: skip() };
+      state.write(PRE_FILTER_KEY, s);
+      return { status: null };
+    },
+    filter(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) {
+      const s = state.read(PRE_FILTER_KEY);
+      if (!s) return null;
+      const reason = fits(s, pod, nodeInfo);
+      if (reason === null) return null;
+      return reason === ERR_REASON_NODE_LABEL_NOT_MATCH ? unresolvable(reason) : unschedulable(reason);
+    },
+  };
+}

@@ -21,12 +21,15 @@ import { requiredNodeAffinity } from '../helpers/node-selector';
 import {
   LABEL_HOSTNAME,
   compileConstraints,
-  countMatching,
+  countMatchingCached,
   defaultSelector,
+  everyNodeIsDomain,
   nodeHasAllKeys,
   nodeIncluded,
+  selectorKey,
   type Constraint,
 } from './common';
+import { DomainCountsCache } from './domain-counts';
 
 class PreScoreState {
   constructor(
@@ -35,6 +38,8 @@ class PreScoreState {
     /** Per constraint: topology value → matching pods (not used for hostname: counted per node). */
     readonly counts: Map<string, number>[],
     readonly weights: number[],
+    /** Per constraint: the count cache key (namespace + selector). */
+    readonly keys: string[],
   ) {}
   clone() {
     return this;
@@ -63,6 +68,7 @@ function constraintsFor(pod: PodInfo, cfg: ScoringConfig): Constraint[] {
 }
 
 export function scoring(cfg: ScoringConfig, snapshot: () => Snapshot) {
+  const domains = new DomainCountsCache();
   return {
     preScore(state: CycleState, pod: PodInfo, filtered: readonly NodeInfo[]) {
       const all = snapshot().nodeInfos();
@@ -96,21 +102,37 @@ export function scoring(cfg: ScoringConfig, snapshot: () => Snapshot) {
         ),
       );
       const affinity = requiredNodeAffinity(pod.pod);
-      for (const ni of all) {
-        const node = ni.node;
-        if (!node) continue;
-        if (requireAll && !nodeHasAllKeys(node, constraints)) continue;
-        constraints.forEach((c, i) => {
-          if (!nodeIncluded(c, pod.pod, node, affinity)) return;
-          const v = node.metadata?.labels?.[c.topologyKey] ?? '';
+      const keys = constraints.map((c) => selectorKey(pod.namespace, c.selector));
+      // Hostname domains are counted per node in Score; other keys need every node's pods:
+      // from DomainCounts when every node with the key is a domain, else node by node.
+      const slow: number[] = [];
+      constraints.forEach((c, i) => {
+        if (c.topologyKey === LABEL_HOSTNAME) return;
+        if (everyNodeIsDomain(c, pod.pod) && (!requireAll || constraints.length === 1)) {
+          const totals = domains
+            .get(keys[i] as string, c.selector, pod.namespace, c.topologyKey)
+            .refresh(all);
           const m = counts[i] as Map<string, number>;
-          const cur = m.get(v);
-          // Only domains of candidate nodes are counted; hostname is counted per node in Score.
-          if (cur === undefined) return;
-          m.set(v, cur + countMatching(ni, c.selector, pod.namespace));
-        });
-      }
-      state.write(PRE_SCORE_KEY, new PreScoreState(constraints, ignored, counts, weights));
+          for (const v of m.keys()) m.set(v, totals.get(v) ?? 0);
+        } else slow.push(i);
+      });
+      if (slow.length > 0)
+        for (const ni of all) {
+          const node = ni.node;
+          if (!node) continue;
+          if (requireAll && !nodeHasAllKeys(node, constraints)) continue;
+          const labels = node.metadata?.labels;
+          for (const i of slow) {
+            const c = constraints[i] as Constraint;
+            const v = labels?.[c.topologyKey] ?? '';
+            const m = counts[i] as Map<string, number>;
+            const cur = m.get(v);
+            // Only domains of candidate nodes are counted.
+            if (cur === undefined || !nodeIncluded(c, pod.pod, node, affinity)) continue;
+            m.set(v, cur + countMatchingCached(ni, c.selector, pod.namespace, keys[i] as string));
+          }
+        }
+      state.write(PRE_SCORE_KEY, new PreScoreState(constraints, ignored, counts, weights, keys));
       return null;
     },
     score(state: CycleState, pod: PodInfo, nodeInfo: NodeInfo) {
@@ -124,7 +146,7 @@ export function scoring(cfg: ScoringConfig, snapshot: () => Snapshot) {
         if (v === undefined) continue;
         const cnt =
           c.topologyKey === LABEL_HOSTNAME
-            ? countMatching(nodeInfo, c.selector, pod.namespace)
+            ? countMatchingCached(nodeInfo, c.selector, pod.namespace, s.keys[i] as string)
             : ((s.counts[i] as Map<string, number>).get(v) ?? 0);
         score += scoreForCount(cnt, c.maxSkew, s.weights[i] ?? 0);
       }

@@ -234,4 +234,20 @@ describe('event recorder', () => {
     expect(broken?.involvedObject).toMatchObject({ kind: 'ConfigMap', uid: obj.metadata?.uid });
     expect(events.filter((e) => e.reason === 'Fixed')).toHaveLength(1);
   });
+
+  it('combines similar events past ten into one, as client-go does', async () => {
+    const obj = await client.resource<ConfigMap>(R.configmaps).create('default', cm('ev-many'));
+    const rec = createEventRecorder(client, SILENT, { component: 'test-controller' });
+    for (let i = 0; i < 50; i++) rec.event(obj, 'Normal', 'SuccessfulCreate', `Created pod: p-${i}`);
+    await rec.flush();
+    const events = (await client.resource<Event>(R.events).list('default')).items.filter(
+      (e) => e.involvedObject.name === 'ev-many',
+    );
+    expect(events).toHaveLength(11);
+    const combined = events.find((e) => e.message?.startsWith('(combined from similar events): '));
+    expect(combined).toMatchObject({
+      count: 40,
+      message: '(combined from similar events): Created pod: p-49',
+    });
+  });
 });

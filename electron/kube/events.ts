@@ -1,9 +1,12 @@
 /**
  * Event recorder: core/v1 Events about objects, as client-go's record.EventRecorder writes them
- * (what `kubectl describe` and `kubectl get events` show). Repeats of one event (same object,
- * type, reason and message) within 10 minutes are folded into the first one — its `count` and
- * `lastTimestamp` are patched, like client-go's EventCorrelator — so a controller retrying in a
- * loop does not flood the store.
+ * (what `kubectl describe` and `kubectl get events` show), with client-go's EventCorrelator:
+ * - repeats of one event (same object, type, reason and message) within 10 minutes are folded
+ *   into the first one — its `count` and `lastTimestamp` are patched;
+ * - similar events (same object, type and reason, different messages — "Created pod: web-1",
+ *   "Created pod: web-2", …) are written one by one up to 10 within 10 minutes, then folded into
+ *   one event whose message is "(combined from similar events): " and the latest message.
+ * So a controller creating 10,000 pods writes a dozen events, not 10,000.
  *
  * Recording never blocks or throws: events are written in the background, at most
  * `maxPending` waiting (more are dropped and the drops logged), and a failed write is logged
@@ -36,6 +39,9 @@ export interface RecorderOptions {
 
 const FOLD_WINDOW_MS = 10 * 60_000;
 const MAX_FOLD_KEYS = 4096;
+/** client-go's defaultAggregateMaxEvents: similar events written one by one before combining. */
+const AGGREGATE_MAX_EVENTS = 10;
+const COMBINED_PREFIX = '(combined from similar events): ';
 
 interface Folded {
   namespace: string;
@@ -50,6 +56,8 @@ export function createEventRecorder(client: KubeClient, log: Logger, opts: Recor
   const maxPending = opts.maxPending ?? 1000;
   const concurrency = opts.concurrency ?? 4;
   const folded = new Map<string, Folded>();
+  /** Similar-event key → distinct messages seen in the window and when it started. */
+  const similar = new Map<string, { messages: Set<string>; since: number }>();
   const pending: (() => Promise<void>)[] = [];
   let active = 0;
   let dropped = 0;
@@ -94,14 +102,35 @@ export function createEventRecorder(client: KubeClient, log: Logger, opts: Recor
       };
       const t = now();
       const stamp = t.toISOString().replace(/\.\d+Z$/, 'Z');
-      const foldKey = [meta.uid ?? `${namespace}/${meta.name}`, type, reason, message].join('\u0000');
+      const objectKey = meta.uid ?? `${namespace}/${meta.name}`;
+      const similarKey = [objectKey, type, reason].join('\u0000');
+      let group = similar.get(similarKey);
+      if (!group || t.getTime() - group.since >= FOLD_WINDOW_MS) {
+        group = { messages: new Set(), since: t.getTime() };
+        if (similar.size >= MAX_FOLD_KEYS) {
+          const oldest = similar.keys().next().value;
+          if (oldest !== undefined) similar.delete(oldest);
+        }
+        similar.set(similarKey, group);
+      }
+      group.messages.add(message);
+      // Past the limit, every further similar event lands in one combined event.
+      const combined = group.messages.size > AGGREGATE_MAX_EVENTS;
+      const foldKey = combined
+        ? [objectKey, type, reason, COMBINED_PREFIX].join('\u0000')
+        : [objectKey, type, reason, message].join('\u0000');
+      const shown = combined ? COMBINED_PREFIX + message : message;
       const prior = folded.get(foldKey);
       if (prior && t.getTime() - prior.at < FOLD_WINDOW_MS) {
         prior.count++;
         prior.at = t.getTime();
         const count = prior.count;
         enqueue(async () => {
-          await events.patch(prior.namespace, prior.name, 'merge', { count, lastTimestamp: stamp });
+          await events.patch(prior.namespace, prior.name, 'merge', {
+            count,
+            lastTimestamp: stamp,
+            ...(combined ? { message: shown } : {}),
+          });
         });
         return;
       }
@@ -118,7 +147,7 @@ export function createEventRecorder(client: KubeClient, log: Logger, opts: Recor
         involvedObject: ref,
         type,
         reason,
-        message,
+        message: shown,
         action,
         count: 1,
         firstTimestamp: stamp,

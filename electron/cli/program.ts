@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { PILOTHOUSE_VERSION } from '../engine/version';
 import { serverCommand } from './commands/server';
+import { simCommand } from './commands/sim';
 import { CliError } from './errors';
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     })
     .exitOverride();
   program.addCommand(serverCommand());
+  program.addCommand(simCommand());
   // Commander copies settings to subcommands added after these calls only; apply to all.
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput({

@@ -99,10 +99,8 @@ describe('planSlices', () => {
 
   it('publishNotReadyAddresses makes every endpoint ready; a pod without IP or finished is left out', () => {
     const publish: Service = { ...svc, spec: { ...svc.spec, publishNotReadyAddresses: true } };
-    const done = pod(3);
-    done.status = { ...done.status, phase: 'Succeeded' };
-    const noIP = pod(4);
-    noIP.status = { phase: 'Pending' };
+    const done: Pod = { ...pod(3), status: { ...pod(3).status, phase: 'Succeeded' } };
+    const noIP: Pod = { ...pod(4), status: { phase: 'Pending' } };
     const [slice] = planSlices(
       publish,
       [pod(1, { ready: false }), pod(2, { deleting: true }), done, noIP],

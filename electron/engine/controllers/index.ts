@@ -4,15 +4,18 @@
  */
 import { createDaemonSetController } from './daemonset/daemonset';
 import { createDeploymentController } from './deployment/controller';
+import { createEndpointsController } from './endpoints/endpoints-controller';
 import { createGarbageCollectorController } from './garbagecollector/collector';
 import { createJobController } from './job/job-controller';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished';
+import { createNamespaceController } from './namespace/controller';
 import { createNodeIpamController } from './nodeipam/controller';
 import { createNodeLifecycleController } from './nodelifecycle/controller';
 import { createTaintEvictionController } from './nodelifecycle/taint-eviction';
 import { createPodGcController } from './podgc/controller';
 import { createReplicaSetController } from './replicaset/replicaset';
 import { createReplicationControllerController } from './replicaset/replicationcontroller';
+import { createServiceAccountController } from './serviceaccount/controller';
 import { createStatefulSetController } from './statefulset/statefulset';
 import type { ControllerFactory } from './types';
 
@@ -27,6 +30,9 @@ export const ALL_CONTROLLERS: Record<string, ControllerFactory> = {
   statefulset: createStatefulSetController,
   job: createJobController,
   'ttl-after-finished': createTtlAfterFinishedController,
+  endpoint: createEndpointsController,
+  namespace: createNamespaceController,
+  serviceaccount: createServiceAccountController,
   garbagecollector: createGarbageCollectorController,
   podgc: createPodGcController,
 };

@@ -122,9 +122,14 @@ export class SchedulingLoop {
       return;
     }
 
-    // Assume: the next pods see this one on `host` before the API server does.
+    // Assume: the next pods see this one on `host` before the API server does. The assumed
+    // copy shares the PodInfo's precomputed requests and terms (only spec.nodeName differs).
+    const assumed: PodInfo = {
+      ...podInfo,
+      pod: { ...pod, spec: { containers: [], ...pod.spec, nodeName: host } },
+    };
     try {
-      cache.assumePod(podInfo, host);
+      cache.assumePod(assumed, host);
     } catch (err) {
       this.fail(info, cycle, {
         error: true,
@@ -134,7 +139,6 @@ export class SchedulingLoop {
       this.sample(started);
       return;
     }
-    const assumed = newPodInfo({ ...pod, spec: { containers: [], ...pod.spec, nodeName: host } });
     const reserve = fw.runReservePluginsReserve(state, assumed, host);
     if (reserve !== null) {
       this.unassume(state, assumed, host);

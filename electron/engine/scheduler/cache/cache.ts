@@ -69,6 +69,16 @@ function placed(info: PodInfo, nodeName: string): PodInfo {
   return { ...info, pod };
 }
 
+/**
+ * The bound version of an assumed pod. Binding changes spec.nodeName and status only, so the
+ * assumed PodInfo's requests, ports and affinity terms still hold; labels are taken anew.
+ */
+function confirmed(assumed: PodInfo, pod: Pod): PodInfo {
+  if (JSON.stringify(assumed.pod.spec?.containers) !== JSON.stringify(pod.spec?.containers))
+    return newPodInfo(pod);
+  return { ...assumed, pod, labels: pod.metadata?.labels };
+}
+
 export class SchedulerCache {
   private readonly nodes = new Map<string, NodeItem>();
   private head: NodeItem | null = null;
@@ -133,18 +143,20 @@ export class SchedulerCache {
 
   /** An assigned pod from the watch: confirms an assumed pod, or adds a pod bound elsewhere. */
   addPod(pod: Pod): void {
-    const info = newPodInfo(pod);
+    const uid = pod.metadata?.uid ?? '';
     const nodeName = pod.spec?.nodeName ?? '';
-    const s = this.pods.get(info.uid);
+    const s = this.pods.get(uid);
     if (s) {
       // Assumed here, now confirmed (possibly on another node than assumed, if someone else
-      // bound it): replace with the real pod.
+      // bound it), or a new version of a bound pod: replace it with the real pod.
+      const info = s.assumed ? confirmed(s.info, pod) : newPodInfo(pod);
       this.removeFromNode(s.info, s.nodeName);
       this.addToNode(info, nodeName);
-      this.pods.set(info.uid, { info, nodeName, assumed: false, bindingFinished: true, deadline: null });
-      this.assumed.delete(info.uid);
+      this.pods.set(uid, { info, nodeName, assumed: false, bindingFinished: true, deadline: null });
+      this.assumed.delete(uid);
       return;
     }
+    const info = newPodInfo(pod);
     this.addToNode(info, nodeName);
     this.pods.set(info.uid, { info, nodeName, assumed: false, bindingFinished: true, deadline: null });
   }

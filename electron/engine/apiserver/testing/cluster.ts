@@ -9,7 +9,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { withDefaults } from '../../config';
+import { type ControlPlaneConfig, withDefaults } from '../../config';
 import { type TestResponse, readResponse, requestHeaders } from './http';
 import { type ControlPlane, createControlPlane } from '../../control-plane';
 import { createLogger } from '../../log';
@@ -54,6 +54,8 @@ export interface TestClusterOptions {
    * and run the component under test themselves.
    */
   controllers?: boolean;
+  /** Anything else of the control plane's config (controller periods, leader election…). */
+  config?: Partial<ControlPlaneConfig>;
 }
 
 export async function startTestCluster(opts: TestClusterOptions = {}): Promise<TestCluster> {
@@ -66,6 +68,7 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     store: { backend: opts.backend ?? 'memory', retentionSeconds: 300 },
     disableScheduler: opts.controllers === false,
     disableControllerManager: opts.controllers === false,
+    ...opts.config,
   });
   const plane = createControlPlane(config, createLogger('test', 'silent'));
   const info = await plane.start();

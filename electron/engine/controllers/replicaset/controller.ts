@@ -13,6 +13,9 @@
  *  4. the status is recomputed and written when it changed.
  * Pod events feed the expectations (a create or delete counts once it is observed) and queue
  * the owning object; an orphan's events queue every object whose selector matches it.
+ *
+ * Known limitations: status.terminatingReplicas (alpha in Kubernetes 1.33) is not reported;
+ * pods that are being deleted simply do not count, as before that feature.
  */
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
@@ -32,12 +35,15 @@ import { podsToDelete } from './ranking';
 import { calculateStatus, sameStatus } from './status';
 import type { ReplicaStatus, Workload, WorkloadKind } from './workload';
 
-/** --concurrent-replicaset-syncs' sibling: the most pods created or deleted in one sync (burstReplicas). */
+/** The ReplicaSet controller's burstReplicas: the most pods created or deleted in one sync. */
 export const BURST_REPLICAS = 500;
 /** controller.SlowStartInitialBatchSize. */
 export const SLOW_START_INITIAL_BATCH = 1;
 
-/** Pod index: the uid of the pod's controller (none for orphans). */
+/**
+ * Pod index: the uid of the pod's controller (none for orphans). Same name and meaning as the
+ * Deployment and DaemonSet controllers' index, so the shared pod informer keeps one.
+ */
 export const PODS_BY_CONTROLLER_UID = 'controllerUid';
 /** Pod index: the namespace of pods that have no controller. */
 export const ORPHAN_PODS_BY_NAMESPACE = 'orphansByNamespace';

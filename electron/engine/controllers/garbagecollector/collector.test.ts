@@ -228,4 +228,40 @@ describe('garbage collector owner references', () => {
     await gone(R.replicasets, 'chain');
     await gone(R.deployments, 'chain');
   });
+
+  const labels = { app: 'owner-kind' };
+  const template = { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
+  const jobTemplate = { ...template, spec: { ...template.spec, restartPolicy: 'Never' } };
+  it.each<[ResourceRef, Record<string, unknown>]>([
+    [R.pods, { spec: template.spec }],
+    [R.replicasets, { spec: { replicas: 0, selector: { matchLabels: labels }, template } }],
+    [R.deployments, { spec: { replicas: 0, selector: { matchLabels: labels }, template } }],
+    [R.replicationcontrollers, { spec: { replicas: 0, selector: labels, template } }],
+    [
+      R.statefulsets,
+      { spec: { replicas: 0, serviceName: 'x', selector: { matchLabels: labels }, template } },
+    ],
+    [R.daemonsets, { spec: { selector: { matchLabels: labels }, template } }],
+    [R.jobs, { spec: { suspend: true, template: jobTemplate } }],
+    [
+      R.cronjobs,
+      { spec: { schedule: '0 0 1 1 *', suspend: true, jobTemplate: { spec: { template: jobTemplate } } } },
+    ],
+    [R.controllerrevisions, { revision: 1 }],
+    [R.endpointslices, { addressType: 'IPv4', endpoints: [] }],
+    [R.services, { spec: { ports: [{ port: 80 }] } }],
+    [R.configmaps, { data: {} }],
+    [R.secrets, { data: {} }],
+    [
+      R.persistentvolumeclaims,
+      { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    ],
+  ])('collects the dependents of a deleted %s', async (ref, body) => {
+    const name = `owner-${ref.plural}`;
+    const owner = await client.resource(ref).create('default', { metadata: { name }, ...body });
+    const apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
+    await configMap(`dep-of-${ref.plural}`, [refTo({ ...owner, apiVersion, kind: ref.kind })]);
+    await client.resource(ref).delete('default', name, { gracePeriodSeconds: 0 });
+    await gone(R.configmaps, `dep-of-${ref.plural}`);
+  });
 });

@@ -7,6 +7,7 @@ import { R } from '../../../kube/resources';
 import type { KubeClient, KubeObject, ResourceRef } from '../../../kube/types';
 import { createReplicaSetController } from '../replicaset/replicaset';
 import { makeReplicaSet, runPod } from '../replicaset/testing';
+import { KUBECTL_DIR } from '../../apiserver/testing/cluster';
 import { type ControllerTest, startControllerTest, waitFor } from '../testing';
 import { type GarbageCollector, NAME, createGarbageCollectorController } from './collector';
 
@@ -74,39 +75,48 @@ afterAll(async () => {
   await t.stop();
 });
 
-describe('garbage collector with kubectl delete --cascade', () => {
+/** The oldest and newest kubectl the project supports. */
+const KUBECTLS = ['1.27', '1.33'].map((v) => [v, `${KUBECTL_DIR}/kubectl.${v}`] as const);
+
+describe.each(KUBECTLS)('garbage collector with kubectl %s delete --cascade', (v, binary) => {
+  const id = v.replace('.', '');
   it('background: the ReplicaSet goes at once and its pods after it', async () => {
-    await replicaSetWithPods('bg', 3);
-    const r = await t.cluster.kubectl(['delete', 'rs', 'bg', '--cascade=background']);
-    expect(r.stdout).toContain('replicaset.apps "bg" deleted');
-    await gone(R.replicasets, 'bg');
-    await waitFor('bg pods deleted', async () => (await podsOf('bg')).length === 0);
+    const name = `bg${id}`;
+    await replicaSetWithPods(name, 3);
+    const r = await t.cluster.kubectl(['delete', 'rs', name, '--cascade=background'], { binary });
+    expect(r.stdout).toContain(`replicaset.apps "${name}" deleted`);
+    await gone(R.replicasets, name);
+    await waitFor(`${name} pods deleted`, async () => (await podsOf(name)).length === 0);
   });
 
   it('foreground: the ReplicaSet waits, with its finalizer, until its pods are gone', async () => {
-    await replicaSetWithPods('fg', 2, true);
-    const r = await t.cluster.kubectl(['delete', 'rs', 'fg', '--cascade=foreground', '--wait=false']);
+    const name = `fg${id}`;
+    await replicaSetWithPods(name, 2, true);
+    const r = await t.cluster.kubectl(['delete', 'rs', name, '--cascade=foreground', '--wait=false'], {
+      binary,
+    });
     expect(r.code).toBe(0);
     // The pods are terminating (bound, 30 s grace) and block the owner.
-    const pods = await waitFor('fg pods terminating', async () => {
-      const list = await podsOf('fg');
+    const pods = await waitFor(`${name} pods terminating`, async () => {
+      const list = await podsOf(name);
       return list.length === 2 && list.every((p) => p.metadata?.deletionTimestamp) ? list : undefined;
     });
-    const waiting = await rsApi().get('default', 'fg');
+    const waiting = await rsApi().get('default', name);
     expect(waiting.metadata?.deletionTimestamp).toBeDefined();
     expect(waiting.metadata?.finalizers).toEqual(['foregroundDeletion']);
     // What the kubelet does once the containers stopped.
     for (const p of pods) await podApi().delete('default', p.metadata?.name ?? '', { gracePeriodSeconds: 0 });
-    await gone(R.replicasets, 'fg');
+    await gone(R.replicasets, name);
   });
 
   it('orphan: the ReplicaSet goes and its pods stay, without owner references', async () => {
-    await replicaSetWithPods('orph', 2);
-    const r = await t.cluster.kubectl(['delete', 'rs', 'orph', '--cascade=orphan']);
+    const name = `orph${id}`;
+    await replicaSetWithPods(name, 2);
+    const r = await t.cluster.kubectl(['delete', 'rs', name, '--cascade=orphan'], { binary });
     expect(r.code).toBe(0);
-    await gone(R.replicasets, 'orph');
+    await gone(R.replicasets, name);
     const pods = await waitFor('orphans without owners', async () => {
-      const list = await podsOf('orph');
+      const list = await podsOf(name);
       return list.every((p) => (p.metadata?.ownerReferences ?? []).length === 0) ? list : undefined;
     });
     expect(pods).toHaveLength(2);

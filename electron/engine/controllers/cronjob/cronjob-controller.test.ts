@@ -10,10 +10,12 @@ import { TestClock } from './test-clock';
 const NS = 'default';
 const MIN = 60_000;
 /**
- * The clock starts 10 s into the minute after the real time: CronJobs count from their
- * creationTimestamp, which the API server sets from the real clock.
+ * The clock starts 10 s into a minute one to two minutes after the real time: CronJobs count
+ * from their creationTimestamp, which the API server sets from the real clock, so the first
+ * scheduled minute must come after the first CronJob's creation (a minute of slack for the
+ * cluster to start) and before the clock.
  */
-const start = Math.ceil(Date.now() / MIN) * MIN + 10_000;
+const start = Math.ceil(Date.now() / MIN) * MIN + MIN + 10_000;
 const clock = new TestClock(new Date(start));
 let t: ControllerTest;
 const cronjobs = () => t.client.resource<CronJob>(R.cronjobs);
@@ -111,7 +113,7 @@ const settle = () => new Promise((r) => setTimeout(r, 400));
 describe('cronjob controller', () => {
   it('creates one Job per scheduled minute, named by the minute, and tracks it in status', async () => {
     await cronjobs().create(NS, makeCronJob('every', '* * * * *').obj());
-    // The first minute boundary after creation has passed on the test clock: it runs now.
+    // Minute boundaries after creation have passed on the test clock: the latest runs now.
     const first = `every-${minuteOf(start - 10_000)}`;
     await waitForJobs('every', [first]);
     const job = await jobs().get(NS, first);

@@ -2,9 +2,11 @@
  * The controllers kube-controller-manager runs, by its --controllers names, in the order they
  * start. The composition root (engine/components) runs them all through one ControllerManager.
  */
+import { createCronJobController } from './cronjob/cronjob-controller';
 import { createDaemonSetController } from './daemonset/daemonset';
 import { createDeploymentController } from './deployment/controller';
 import { createEndpointsController } from './endpoints/endpoints-controller';
+import { createEndpointSliceController } from './endpointslice/endpointslice-controller';
 import { createGarbageCollectorController } from './garbagecollector/collector';
 import { createJobController } from './job/job-controller';
 import { createTtlAfterFinishedController } from './job/ttl-after-finished';
@@ -18,6 +20,9 @@ import { createReplicationControllerController } from './replicaset/replicationc
 import { createServiceAccountController } from './serviceaccount/controller';
 import { createStatefulSetController } from './statefulset/statefulset';
 import type { ControllerFactory } from './types';
+import { createPersistentVolumeBinderController } from './volume/pv-binder';
+import { createPvProtectionController } from './volume/pv-protection';
+import { createPvcProtectionController } from './volume/pvc-protection';
 
 export const ALL_CONTROLLERS: Record<string, ControllerFactory> = {
   nodeipam: createNodeIpamController,
@@ -30,7 +35,12 @@ export const ALL_CONTROLLERS: Record<string, ControllerFactory> = {
   statefulset: createStatefulSetController,
   job: createJobController,
   'ttl-after-finished': createTtlAfterFinishedController,
+  cronjob: createCronJobController,
   endpoint: createEndpointsController,
+  endpointslice: createEndpointSliceController,
+  'persistentvolume-binder': createPersistentVolumeBinderController,
+  'pvc-protection': createPvcProtectionController,
+  'pv-protection': createPvProtectionController,
   namespace: createNamespaceController,
   serviceaccount: createServiceAccountController,
   garbagecollector: createGarbageCollectorController,

@@ -117,6 +117,11 @@ describe('create', () => {
       reason: 'Forbidden',
       message:
         'configmaps "x" is forbidden: unable to create new content in namespace gone-soon because it is being terminated',
+      details: {
+        name: 'x',
+        kind: 'configmaps',
+        causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }],
+      },
     });
     // While the namespace finalizer is there, another DELETE is a conflict.
     const twice = await c.request('DELETE', '/api/v1/namespaces/gone-soon');

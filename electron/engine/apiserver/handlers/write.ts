@@ -7,7 +7,7 @@
  * PATCH and unconditional PUT retry on a concurrent write, like GuaranteedUpdate; a PUT that
  * names a resourceVersion gets 409 Conflict instead.
  */
-import { ApiError, MODIFIED, badRequest, conflict, forbidden, invalid, notFound } from '../errors';
+import { ApiError, MODIFIED, badRequest, conflict, invalid, notFound } from '../errors';
 import { strictDecodeErrorMessage, unknownFieldMessage, warningHeader } from '../openapi/schemas';
 import type { KubeObject } from '../resources/types';
 import {
@@ -93,11 +93,14 @@ function checkNamespaceLifecycle(ctx: RequestContext, deps: WriteDeps, name = ct
   const phase = deps.namespacePhase(ns);
   if (phase === 'missing') throw notFound({ group: '', plural: 'namespaces' }, ns);
   if (phase === 'Terminating') {
-    throw forbidden(
-      `${ctx.served.def.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
-      ctx.served.resource,
+    const message = `unable to create new content in namespace ${ns} because it is being terminated`;
+    // The cause is how clients (the namespace-aware controllers) recognise this refusal.
+    throw new ApiError(403, 'Forbidden', `${ctx.served.def.plural} "${name}" is forbidden: ${message}`, {
       name,
-    );
+      group: ctx.served.resource.group || undefined,
+      kind: ctx.served.resource.plural,
+      causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }],
+    });
   }
 }
 

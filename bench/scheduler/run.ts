@@ -147,7 +147,7 @@ async function sameThreadBackend(): Promise<Backend> {
 
 async function workerBackend(): Promise<Backend> {
   const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
-    workerData: { role: 'apiserver', entry: import.meta.url },
+    workerData: { role: 'apiserver', entry: import.meta.url, profile: PROFILE },
     execArgv: [],
   });
   let nextId = 0;
@@ -183,7 +183,15 @@ async function serveWorker(): Promise<void> {
   if (!port) return;
   const cluster: TestCluster = await startTestCluster({ controllers: false });
   const client = await adminClient(cluster);
+  // --profile: the API server thread is profiled too, from the pods' creation to the stop.
+  const profile = (workerData as { profile?: string }).profile ?? '';
+  const profiler = profile ? new Session() : null;
   port.on('message', (req: Request) => {
+    if (req.op === 'createPods') void startProfile(profiler);
+    if (req.op === 'stop' && profiler)
+      void profiler.post('Profiler.stop').then(({ profile: p }) => {
+        writeFileSync(`${profile}-apiserver.cpuprofile`, JSON.stringify(p));
+      });
     const work =
       req.op === 'createNodes'
         ? createNodes(client, req.n)

@@ -15,7 +15,7 @@ import { waitFor } from './controllers/testing';
 let cluster: TestCluster;
 let client: KubeClient;
 beforeAll(async () => {
-  cluster = await startTestCluster();
+  cluster = await startTestCluster({ controllers: true });
   client = await adminClient(cluster);
 });
 afterAll(async () => {

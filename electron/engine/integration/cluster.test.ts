@@ -21,6 +21,7 @@ let sim: SimNodes;
 
 beforeAll(async () => {
   cluster = await startTestCluster({
+    controllers: true,
     config: {
       controllers: {
         ...DEFAULT_CONTROLLER_OPTIONS,

@@ -50,8 +50,8 @@ export const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 export interface TestClusterOptions {
   backend?: StoreBackend;
   /**
-   * Run the scheduler and controllers (default true). Controller and scheduler tests pass false
-   * and run the component under test themselves.
+   * Run the scheduler and controllers (default false: API tests see only what they do
+   * themselves; controller and scheduler tests run the component under test directly).
    */
   controllers?: boolean;
   /** Anything else of the control plane's config (controller periods, leader election…). */
@@ -66,8 +66,8 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
     securePort: 0,
     etcdPort: 0,
     store: { backend: opts.backend ?? 'memory', retentionSeconds: 300 },
-    disableScheduler: opts.controllers === false,
-    disableControllerManager: opts.controllers === false,
+    disableScheduler: opts.controllers !== true,
+    disableControllerManager: opts.controllers !== true,
     ...opts.config,
   });
   const plane = createControlPlane(config, createLogger('test', 'silent'));

@@ -28,6 +28,8 @@ import { PodIps } from './pod-ips';
 import type { SimNodeMap } from './state';
 
 export const PODS_BY_NODE = 'spec.nodeName';
+/** How long pods may wait for their node's podCIDR before the simulator warns. */
+const CIDR_WARNING_MS = 30_000;
 
 export interface PodWorkerDeps {
   client: KubeClient;
@@ -59,6 +61,7 @@ export function createPodWorker(d: PodWorkerDeps): PodWorker {
   const running = new Set<string>();
   /** Node name → pods waiting for the node's podCIDR. */
   const waiting = new Map<string, Set<string>>();
+  const warned = new Set<string>();
 
   const mine = (p: Pod) => d.sims.has(p.spec?.nodeName ?? '');
   d.pods.addHandlers({
@@ -74,6 +77,20 @@ export function createPodWorker(d: PodWorkerDeps): PodWorker {
     for (const k of keys) queue.add(k);
   };
   d.nodes.addHandlers({ onAdd: onNode, onUpdate: (_o, n) => onNode(n) });
+
+  /** Pods parked for a podCIDR that never comes are a setup problem worth one warning per node. */
+  function warnIfStillWaiting(nodeName: string): void {
+    const timer = setTimeout(() => {
+      const keys = waiting.get(nodeName);
+      if (!keys || warned.has(nodeName)) return;
+      warned.add(nodeName);
+      d.log.warn(
+        { node: nodeName, pods: keys.size },
+        'node has no spec.podCIDR yet, so its pods wait: is node IPAM running, and is the cluster CIDR big enough for every node?',
+      );
+    }, CIDR_WARNING_MS);
+    timer.unref();
+  }
 
   function release(key: string): void {
     running.delete(key);
@@ -102,7 +119,10 @@ export function createPodWorker(d: PodWorkerDeps): PodWorker {
     const ips = allocatorOf(nodeName);
     if (!ips) {
       let keys = waiting.get(nodeName);
-      if (!keys) waiting.set(nodeName, (keys = new Set()));
+      if (!keys) {
+        waiting.set(nodeName, (keys = new Set()));
+        warnIfStillWaiting(nodeName);
+      }
       keys.add(key);
       return undefined;
     }

@@ -87,7 +87,9 @@ async function readSchedulerConfig(file: string | undefined): Promise<SchedulerC
     return parseSchedulerConfigText(text);
   } catch (err) {
     if (err instanceof SchedulerConfigError) {
-      throw new EngineError('INVALID_CONFIG', `scheduler configuration ${file}: ${err.message}`);
+      // The parser's messages start with its own "scheduler configuration: "; the file replaces it.
+      const detail = err.message.replace(/^scheduler configuration: /, '');
+      throw new EngineError('INVALID_CONFIG', `scheduler configuration ${file}: ${detail}`);
     }
     throw err;
   }

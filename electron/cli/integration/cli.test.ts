@@ -90,7 +90,8 @@ describe('pilothouse --help / --version', () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\s+server \[options\]/m);
-    for (const later of ['node', 'image', 'sim', 'kubeconfig', 'agent']) {
+    expect(r.stdout).toMatch(/^\s+sim\b/m);
+    for (const later of ['node', 'image', 'kubeconfig', 'agent']) {
       expect(r.stdout).not.toMatch(new RegExp(`^\\s+${later}\\b`, 'm'));
     }
   });
@@ -114,6 +115,17 @@ describe('pilothouse --help / --version', () => {
       '--etcd-cafile',
       '--etcd-certfile',
       '--etcd-keyfile',
+      '--disable-scheduler',
+      '--disable-controller-manager',
+      '--no-leader-elect',
+      '--leader-elect-lease-duration',
+      '--leader-elect-renew-deadline',
+      '--leader-elect-retry-period',
+      '--node-monitor-period',
+      '--node-monitor-grace-period',
+      '--node-eviction-rate',
+      '--terminated-pod-gc-threshold',
+      '--scheduler-config',
       '--log-level',
     ]) {
       expect(r.stdout).toContain(flag);
@@ -136,6 +148,16 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     [['server', '--etcd-servers', 'ftp://127.0.0.1:1'], /expected an http:\/\/ or https:\/\/ URL/],
     [['server', '--store', 'etcd'], /--store etcd needs --etcd-servers/],
     [['server', '--etcd-servers', 'https://127.0.0.1:1'], /--etcd-servers only apply with --store etcd/],
+    [
+      ['server', '--node-monitor-grace-period', 'soon'],
+      /--node-monitor-grace-period.*expected a duration such as 40s/,
+    ],
+    [
+      ['server', '--leader-elect-lease-duration', '10x'],
+      /expected a duration such as 40s, 5m or 500ms, got '10x'/,
+    ],
+    [['server', '--node-eviction-rate', '-1'], /--node-eviction-rate.*expected a number 0 or more/],
+    [['server', '--terminated-pod-gc-threshold', '1.5'], /expected a whole number/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j', async (args, message) => {
     const r = await runCli(args);
@@ -173,6 +195,30 @@ describe('bad input: one clear line on stderr and a non-zero exit', () => {
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/^pilothouse: data dir .*plain-file\/data is not writable \(ENOTDIR\)/);
+  });
+
+  it.each([
+    ['a missing file', null, /cannot read the scheduler configuration .*nope\.yaml: ENOENT/],
+    [
+      'a wrong weight',
+      'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n  - plugins:\n      score:\n        enabled:\n          - name: NodeAffinity\n            weight: -3\n',
+      /scheduler configuration .*sched\.yaml: profiles\[0\]\.plugins\.score\.enabled\[0\]\.weight/,
+    ],
+  ])('refuses a scheduler configuration with %s, naming the file and field', async (_what, text, message) => {
+    const dir = tempDataDir();
+    const file = path.join(dir, text === null ? 'nope.yaml' : 'sched.yaml');
+    if (text !== null) writeFileSync(file, text);
+    const r = await runCli([
+      'server',
+      '--data-dir',
+      path.join(dir, 'data'),
+      ...FREE_PORTS,
+      '--scheduler-config',
+      file,
+    ]);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
   });
 
   it('refuses a data dir on a read-only file system', async () => {

@@ -110,8 +110,8 @@ describe('pod GC', () => {
       status: { conditions: [{ type: 'Ready', status: 'False' }] },
     });
     await createPod(c, makePod('stuck').node('oos').tolerate({ operator: 'Exists' }).obj());
-    await c.resource(R.pods).delete('default', 'stuck');
-    expect((await getPod(c, 'default', 'stuck'))?.metadata?.deletionTimestamp).toBeTruthy();
+    const marked = (await c.resource(R.pods).delete('default', 'stuck')) as Pod;
+    expect(marked.metadata?.deletionTimestamp).toBeTruthy(); // graceful: only the GC removes it
     await waitFor('stuck gone', async () => (await getPod(c, 'default', 'stuck')) === undefined);
 
     // A finalizer keeps an unscheduled pod Terminating; GC fails it and shortens the grace to 0.
@@ -119,11 +119,10 @@ describe('pod GC', () => {
     held.metadata = { ...held.metadata, finalizers: ['example.com/hold'] };
     await createPod(c, held);
     await c.resource(R.pods).delete('default', 'held', { gracePeriodSeconds: 30 });
-    const failed = await waitFor('held failed', async () => {
+    await waitFor('held failed with grace 0', async () => {
       const p = await getPod(c, 'default', 'held');
-      return p?.status?.phase === 'Failed' ? p : undefined;
+      return p?.status?.phase === 'Failed' && p.metadata?.deletionGracePeriodSeconds === 0;
     });
-    expect(failed.metadata?.deletionGracePeriodSeconds).toBe(0);
     await c.resource<Pod>(R.pods).patch('default', 'held', 'merge', { metadata: { finalizers: null } });
     await waitFor('held gone', async () => (await getPod(c, 'default', 'held')) === undefined);
   });

@@ -24,6 +24,7 @@ import {
   mostRecentScheduleTime,
   nextScheduleDelay,
 } from './schedule-util';
+import { queueController } from '../util/queue';
 
 export const NAME = 'cronjob';
 export const COMPONENT = 'cronjob-controller';
@@ -279,15 +280,7 @@ export function cronJobController(config: CronJobControllerConfig = {}): Control
       if (next !== null) queue.addAfter(key, Math.max(1, Math.min(next, maxWaitMs)));
     };
 
-    return {
-      name: NAME,
-      start() {
-        queue.run(ctx.options.concurrentSyncs, sync);
-      },
-      stop() {
-        return queue.shutDown();
-      },
-    };
+    return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
   };
 }
 

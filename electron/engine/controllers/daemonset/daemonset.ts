@@ -32,6 +32,7 @@ import { daemonPodTemplate, pinToNode, targetNodeName } from './eligibility';
 import { PodExpectations } from './expectations';
 import { cleanupHistory, constructHistory, type DaemonHistoryDeps } from './history';
 import { computeStatus, planManage, planRollingUpdate } from './plan';
+import { queueController } from '../util/queue';
 
 /** kube-controller-manager's --controllers name. */
 export const NAME = 'daemonset';
@@ -337,13 +338,5 @@ export const createDaemonSetController: ControllerFactory = (ctx: ControllerCont
     if (failure) throw failure;
   }
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(ctx.options.concurrentSyncs, sync);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
 };

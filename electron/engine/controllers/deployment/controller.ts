@@ -33,6 +33,7 @@ import { getRollbackTo, rollback } from './rollback';
 import { rolloutRolling } from './rolling';
 import { isScalingEvent, sync, syncStatusOnly } from './sync';
 import { isRollingUpdate } from './util';
+import { queueController } from '../util/queue';
 
 /** As in kube-controller-manager's --controllers list. */
 export const NAME = 'deployment';
@@ -169,13 +170,5 @@ export const createDeploymentController: ControllerFactory = (cx) => {
     return rolloutRecreate(ctx, d, rsList, podMapFor(rsList));
   };
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(cx.options.concurrentSyncs, syncDeployment);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, cx.options.concurrentSyncs, syncDeployment);
 };

@@ -14,6 +14,7 @@ import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerFactory } from '../types';
 import { isHeadless, podEndpointsChanged, serviceSelector, serviceSelects } from './pod-endpoints';
 import { OVER_CAPACITY_ANNOTATION, desiredSubsets } from './subsets';
+import { enqueueEvery, queueController } from '../util/queue';
 
 export const NAME = 'endpoint';
 export const COMPONENT = 'endpoint-controller';
@@ -39,11 +40,7 @@ export const createEndpointsController: ControllerFactory = (ctx) => {
       if (serviceSelects(svc, pod)) queue.add(keyOf(svc));
     }
   };
-  services.addHandlers({
-    onAdd: (s) => queue.add(keyOf(s)),
-    onUpdate: (_o, s) => queue.add(keyOf(s)),
-    onDelete: (s) => queue.add(keyOf(s)),
-  });
+  services.addHandlers(enqueueEvery(queue));
   pods.addHandlers({
     onAdd: enqueueServicesOf,
     onUpdate(old, pod) {
@@ -121,13 +118,5 @@ export const createEndpointsController: ControllerFactory = (ctx) => {
     }
   };
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(ctx.options.concurrentSyncs, sync);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
 };

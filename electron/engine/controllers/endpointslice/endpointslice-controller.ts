@@ -19,6 +19,7 @@ import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerFactory } from '../types';
 import { podEndpointsChanged, serviceSelector, serviceSelects } from '../endpoints/pod-endpoints';
 import { MANAGED_BY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, ZONE_LABEL, planSlices } from './reconcile';
+import { enqueueEvery, queueController } from '../util/queue';
 
 export const NAME = 'endpointslice';
 export const COMPONENT = 'endpoint-slice-controller';
@@ -58,11 +59,7 @@ export function endpointSliceController(config: EndpointSliceControllerConfig = 
         if (serviceSelects(svc, pod)) queue.add(keyOf(svc));
       }
     };
-    services.addHandlers({
-      onAdd: (s) => queue.add(keyOf(s)),
-      onUpdate: (_o, s) => queue.add(keyOf(s)),
-      onDelete: (s) => queue.add(keyOf(s)),
-    });
+    services.addHandlers(enqueueEvery(queue));
     pods.addHandlers({
       onAdd: enqueueServicesOf,
       onUpdate(old, pod) {
@@ -149,15 +146,7 @@ export function endpointSliceController(config: EndpointSliceControllerConfig = 
       }
     };
 
-    return {
-      name: NAME,
-      start() {
-        queue.run(ctx.options.concurrentSyncs, sync);
-      },
-      stop() {
-        return queue.shutDown();
-      },
-    };
+    return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
   };
 }
 

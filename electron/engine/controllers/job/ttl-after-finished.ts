@@ -15,6 +15,7 @@ import { R } from '../../../kube/resources';
 import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerFactory } from '../types';
 import { finishedCondition } from './job-util';
+import { queueController } from '../util/queue';
 
 export const NAME = 'ttl-after-finished';
 
@@ -79,15 +80,7 @@ export function ttlAfterFinishedController(config: TtlControllerConfig = {}): Co
       }
     };
 
-    return {
-      name: NAME,
-      start() {
-        queue.run(ctx.options.concurrentSyncs, sync);
-      },
-      stop() {
-        return queue.shutDown();
-      },
-    };
+    return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
   };
 }
 

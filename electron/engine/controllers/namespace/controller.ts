@@ -18,6 +18,7 @@ import type { Controller, ControllerContext, ControllerFactory } from '../types'
 import { type DiscoveredResource, discoverResources } from '../garbagecollector/discovery';
 import { type DeletionReport, updateConditions } from './conditions';
 import { deleteAllContent } from './deleter';
+import { queueController } from '../util/queue';
 
 export const NAME = 'namespace';
 
@@ -150,13 +151,5 @@ export function createNamespaceControllerWith(ctx: ControllerContext): Controlle
     await finalize(name);
   }
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(NAMESPACE_SYNCS, sync);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, NAMESPACE_SYNCS, sync);
 }

@@ -9,6 +9,7 @@ import { R } from '../../../kube/resources';
 import { WorkQueue } from '../../../kube/workqueue';
 import { isNamespaceTerminating } from '../replicaset/pod-control';
 import type { Controller, ControllerContext, ControllerFactory } from '../types';
+import { queueController } from '../util/queue';
 
 export const NAME = 'serviceaccount';
 
@@ -57,13 +58,5 @@ export function createServiceAccountControllerWith(ctx: ControllerContext): Cont
     }
   }
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(WORKERS, sync);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, WORKERS, sync);
 }

@@ -25,6 +25,7 @@ import { completeRollingUpdate, type Revisions, statusChanged, updateStatefulSet
 import { isMemberOf } from './identity';
 import { createPodControl } from './pod-control';
 import { statefulSetRevisions, truncateHistory } from './revisions';
+import { enqueueEvery, queueController } from '../util/queue';
 
 /** kube-controller-manager's --controllers name. */
 export const NAME = 'statefulset';
@@ -58,11 +59,7 @@ export const createStatefulSetController: ControllerFactory = (ctx: ControllerCo
     }
   };
 
-  sets.addHandlers({
-    onAdd: (s) => queue.add(keyOf(s)),
-    onUpdate: (_o, s) => queue.add(keyOf(s)),
-    onDelete: (s) => queue.add(keyOf(s)),
-  });
+  sets.addHandlers(enqueueEvery(queue));
   pods.addHandlers({
     onAdd: enqueueOwnerOrMatching,
     onUpdate(old, pod) {
@@ -134,13 +131,5 @@ export const createStatefulSetController: ControllerFactory = (ctx: ControllerCo
     if (failure) throw failure;
   }
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(ctx.options.concurrentSyncs, sync);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
 };

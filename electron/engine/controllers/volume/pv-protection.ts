@@ -9,6 +9,7 @@ import { keyOf } from '../../../kube/informer';
 import { R } from '../../../kube/resources';
 import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerFactory } from '../types';
+import { queueController } from '../util/queue';
 
 export const NAME = 'pv-protection';
 export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
@@ -38,13 +39,5 @@ export const createPvProtectionController: ControllerFactory = (ctx) => {
     }
   };
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(ctx.options.concurrentSyncs, sync);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
 };

@@ -15,6 +15,7 @@ import { keyOf, splitKey } from '../../../kube/informer';
 import { R } from '../../../kube/resources';
 import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerFactory } from '../types';
+import { queueController } from '../util/queue';
 
 export const NAME = 'pvc-protection';
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
@@ -95,13 +96,5 @@ export const createPvcProtectionController: ControllerFactory = (ctx) => {
     );
   };
 
-  return {
-    name: NAME,
-    start() {
-      queue.run(ctx.options.concurrentSyncs, sync);
-    },
-    stop() {
-      return queue.shutDown();
-    },
-  };
+  return queueController(NAME, queue, ctx.options.concurrentSyncs, sync);
 };

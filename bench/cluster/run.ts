@@ -52,7 +52,11 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = TI
 }
 
 async function main() {
-  const server = await startServer({ args: ['--log-level', 'warn'], timeoutMs: 60_000 });
+  // A /24 per node: the default 10.42.0.0/16 holds 256 nodes; a /12 holds 4,096.
+  const server = await startServer({
+    args: ['--log-level', 'warn', '--cluster-cidr', '10.32.0.0/12'],
+    timeoutMs: 60_000,
+  });
   const enginePid = Number(
     execFileSync('pgrep', ['-P', String(server.child.pid)])
       .toString()

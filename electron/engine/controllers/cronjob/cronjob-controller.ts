@@ -15,7 +15,7 @@ import { keyOf } from '../../../kube/informer';
 import { R } from '../../../kube/resources';
 import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerContext, ControllerFactory } from '../types';
-import { controllerOf, isControlledBy } from '../util/owners';
+import { BY_CONTROLLER_UID, byControllerUid, controllerOf, isControlledBy } from '../util/owners';
 import { parseSchedule, type Schedule } from './cron';
 import {
   compareByStartTime,
@@ -28,7 +28,6 @@ import { queueController } from '../util/queue';
 
 export const NAME = 'cronjob';
 export const COMPONENT = 'cronjob-controller';
-const JOBS_BY_CONTROLLER_UID = 'cronjob:controllerUid';
 
 export interface CronJobControllerConfig {
   /** Longest real-time wait before the clock is read again. Default 60 s. */
@@ -59,10 +58,7 @@ export function cronJobController(config: CronJobControllerConfig = {}): Control
   return (ctx: ControllerContext) => {
     const cronInformer = ctx.informers.informer<CronJob>(R.cronjobs);
     const jobInformer = ctx.informers.informer<Job>(R.jobs);
-    jobInformer.addIndex(JOBS_BY_CONTROLLER_UID, (j) => {
-      const uid = controllerOf(j)?.uid;
-      return uid ? [uid] : [];
-    });
+    jobInformer.addIndex(BY_CONTROLLER_UID, byControllerUid);
     const cronjobs = ctx.client.resource<CronJob>(R.cronjobs);
     const jobs = ctx.client.resource<Job>(R.jobs);
     const recorder = ctx.recorder(COMPONENT);
@@ -260,7 +256,7 @@ export function cronJobController(config: CronJobControllerConfig = {}): Control
       const cached = cronInformer.get(key);
       if (!cached) return;
       const children = jobInformer
-        .byIndex(JOBS_BY_CONTROLLER_UID, cached.metadata?.uid ?? '')
+        .byIndex(BY_CONTROLLER_UID, cached.metadata?.uid ?? '')
         .filter((j) => controllerOf(j)?.kind === 'CronJob');
       const status: CronJobStatus = structuredClone(cached.status ?? {});
       const before = JSON.stringify(status);

@@ -15,29 +15,22 @@ import type { LabelSelector, OwnerReference } from 'kubernetes-types/meta/v1';
 import { isNotFound } from '../../../kube/errors';
 import { selectorMatches } from '../../../kube/selectors';
 import type { KubeObject, ResourceClient } from '../../../kube/types';
-import { controllerOf, isDeleting, newControllerRef } from '../util/owners';
-
-/**
- * Informer index: the uid of an object's controller ownerReference. Same name and meaning as
- * the ReplicaSet and Deployment controllers' index, so the shared pod informer keeps one.
- */
-export const BY_CONTROLLER_UID = 'controllerUid';
-/** Informer index: the namespace of objects that have no controller (adoption candidates). */
-export const ORPHANS_BY_NAMESPACE = 'orphansByNamespace';
-
-export const controllerUidIndex = (o: KubeObject): string[] => {
-  const ref = controllerOf(o);
-  return ref ? [ref.uid] : [];
-};
-export const orphanIndex = (o: KubeObject): string[] =>
-  controllerOf(o) ? [] : [o.metadata?.namespace ?? ''];
+import {
+  BY_CONTROLLER_UID,
+  ORPHANS_BY_NAMESPACE,
+  byControllerUid,
+  controllerOf,
+  isDeleting,
+  newControllerRef,
+  orphansByNamespace,
+} from '../util/owners';
 
 /** Registers both indexes on an informer (before it starts). */
 export function addClaimIndexes(inf: {
   addIndex(name: string, fn: (o: KubeObject) => string[]): void;
 }): void {
-  inf.addIndex(BY_CONTROLLER_UID, controllerUidIndex);
-  inf.addIndex(ORPHANS_BY_NAMESPACE, orphanIndex);
+  inf.addIndex(BY_CONTROLLER_UID, byControllerUid);
+  inf.addIndex(ORPHANS_BY_NAMESPACE, orphansByNamespace);
 }
 
 /** What may be claimed by `owner` from `inf`: its own objects and the orphans beside it. */

@@ -24,7 +24,13 @@ import { R } from '../../../kube/resources';
 import { selectorIsEmpty, selectorMatches } from '../../../kube/selectors';
 import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerFactory } from '../types';
-import { controllerOf } from '../util/owners';
+import {
+  BY_CONTROLLER_UID,
+  ORPHANS_BY_NAMESPACE,
+  byControllerUid,
+  controllerOf,
+  orphansByNamespace,
+} from '../util/owners';
 import { claimReplicaSets } from './claim';
 import { checkPausedConditions } from './paused';
 import type { PodMap, SyncContext } from './context';
@@ -40,26 +46,13 @@ export const NAME = 'deployment';
 /** source.component of its events. */
 export const COMPONENT = 'deployment-controller';
 
-/**
- * Index of ReplicaSets and pods by the uid of their controller. Same name and meaning as the
- * ReplicaSet controller's index, so the shared informers keep one copy of it.
- */
-const BY_CONTROLLER = 'controllerUid';
-/** Index of ReplicaSets without a controller, by namespace (adoption candidates). */
-const ORPHANS = 'deployment-controller/orphans-by-namespace';
-
-const controllerUid = (obj: Pod | ReplicaSet): string[] => {
-  const uid = controllerOf(obj)?.uid;
-  return uid ? [uid] : [];
-};
-
 export const createDeploymentController: ControllerFactory = (cx) => {
   const deployments = cx.informers.informer<Deployment>(R.deployments);
   const replicaSets = cx.informers.informer<ReplicaSet>(R.replicasets);
   const pods = cx.informers.informer<Pod>(R.pods);
-  replicaSets.addIndex(BY_CONTROLLER, controllerUid);
-  replicaSets.addIndex(ORPHANS, (rs) => (controllerOf(rs) ? [] : [rs.metadata?.namespace ?? '']));
-  pods.addIndex(BY_CONTROLLER, controllerUid);
+  replicaSets.addIndex(BY_CONTROLLER_UID, byControllerUid);
+  replicaSets.addIndex(ORPHANS_BY_NAMESPACE, orphansByNamespace);
+  pods.addIndex(BY_CONTROLLER_UID, byControllerUid);
 
   const queue = new WorkQueue({ name: NAME, log: cx.log });
   const enqueue = (d: Deployment) => queue.add(keyOf(d));
@@ -121,14 +114,14 @@ export const createDeploymentController: ControllerFactory = (cx) => {
   });
 
   const ownedReplicaSets = (d: Deployment): ReplicaSet[] =>
-    replicaSets.byIndex(BY_CONTROLLER, d.metadata?.uid ?? '');
+    replicaSets.byIndex(BY_CONTROLLER_UID, d.metadata?.uid ?? '');
 
   /** getPodMapForDeployment: pods by the uid of the (owned) ReplicaSet controlling them. */
   const podMapFor = (rsList: ReplicaSet[]): PodMap => {
     const map: PodMap = new Map();
     for (const rs of rsList) {
       const uid = rs.metadata?.uid ?? '';
-      const list = pods.byIndex(BY_CONTROLLER, uid);
+      const list = pods.byIndex(BY_CONTROLLER_UID, uid);
       if (list.length > 0) map.set(uid, list);
     }
     return map;
@@ -151,7 +144,7 @@ export const createDeploymentController: ControllerFactory = (cx) => {
     }
 
     const ns = d.metadata?.namespace ?? '';
-    const candidates = [...ownedReplicaSets(d), ...replicaSets.byIndex(ORPHANS, ns)];
+    const candidates = [...ownedReplicaSets(d), ...replicaSets.byIndex(ORPHANS_BY_NAMESPACE, ns)];
     const rsList = (await claimReplicaSets(ctx, d, candidates)).map((rs) => structuredClone(rs));
 
     if (d.metadata?.deletionTimestamp) return syncStatusOnly(ctx, d, rsList);

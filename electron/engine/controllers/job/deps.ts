@@ -37,9 +37,6 @@ export interface JobDeps {
   config: Required<JobControllerConfig>;
 }
 
-/** Index of pods by their controller's uid. */
-export const PODS_BY_CONTROLLER_UID = 'job:controllerUid';
-
 export function jobKeyOf(job: Job): string {
   return `${job.metadata?.namespace ?? ''}/${job.metadata?.name ?? ''}`;
 }

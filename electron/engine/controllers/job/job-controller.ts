@@ -17,8 +17,8 @@ import { keyOf, splitKey } from '../../../kube/informer';
 import { R } from '../../../kube/resources';
 import { WorkQueue } from '../../../kube/workqueue';
 import type { ControllerFactory } from '../types';
-import { controllerOf } from '../util/owners';
-import { type JobControllerConfig, type JobDeps, PODS_BY_CONTROLLER_UID } from './deps';
+import { BY_CONTROLLER_UID, byControllerUid, controllerOf } from '../util/owners';
+import { type JobControllerConfig, type JobDeps } from './deps';
 import { Expectations } from './expectations';
 import {
   DEFAULT_POD_FAILURE_BACKOFF_MS,
@@ -36,10 +36,7 @@ export function jobController(config: JobControllerConfig = {}): ControllerFacto
   return (ctx) => {
     const jobInformer = ctx.informers.informer<Job>(R.jobs);
     const podInformer = ctx.informers.informer<Pod>(R.pods);
-    podInformer.addIndex(PODS_BY_CONTROLLER_UID, (p) => {
-      const uid = controllerOf(p)?.uid;
-      return uid ? [uid] : [];
-    });
+    podInformer.addIndex(BY_CONTROLLER_UID, byControllerUid);
     const queue = new WorkQueue({ name: NAME, log: ctx.log });
     const orphans = new WorkQueue({ name: `${NAME}-orphan-pods`, log: ctx.log });
     const d: JobDeps = {
@@ -114,7 +111,7 @@ export function jobController(config: JobControllerConfig = {}): ControllerFacto
       onDelete(job) {
         queue.add(keyOf(job));
         // Its pods' finalizers must go, or the garbage collector cannot remove them.
-        for (const pod of podInformer.byIndex(PODS_BY_CONTROLLER_UID, job.metadata?.uid ?? ''))
+        for (const pod of podInformer.byIndex(BY_CONTROLLER_UID, job.metadata?.uid ?? ''))
           if (hasTrackingFinalizer(pod)) orphans.add(keyOf(pod));
       },
     });

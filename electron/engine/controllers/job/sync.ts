@@ -9,7 +9,8 @@ import type { Job, JobCondition, JobStatus } from 'kubernetes-types/batch/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { isNotFound } from '../../../kube/errors';
 import { isPodActive, isPodReady } from '../util/pods';
-import { PODS_BY_CONTROLLER_UID, type JobDeps } from './deps';
+import { BY_CONTROLLER_UID } from '../util/owners';
+import type { JobDeps } from './deps';
 import { completionIndex, formatIndexes, isIndexedJob, parseIndexes, UNKNOWN_INDEX } from './indexes';
 import {
   MAX_UNCOUNTED_PODS,
@@ -67,7 +68,7 @@ export async function syncJob(d: JobDeps, key: string): Promise<void> {
   const satisfied = d.expectations.satisfied(key);
   const uid = job.metadata?.uid ?? '';
   const pods = d.podInformer
-    .byIndex(PODS_BY_CONTROLLER_UID, uid)
+    .byIndex(BY_CONTROLLER_UID, uid)
     .filter((p) => p.metadata?.namespace === job.metadata?.namespace);
   const activePods = pods.filter(isPodActive);
   const expectedRm = d.finalizerRemovals.get(key) ?? new Set<string>();

@@ -25,7 +25,14 @@ import { R } from '../../../kube/resources';
 import { type LabelRequirement, matchLabels } from '../../../kube/selectors';
 import { WorkQueue } from '../../../kube/workqueue';
 import type { Controller, ControllerContext } from '../types';
-import { controllerOf, newControllerRef } from '../util/owners';
+import {
+  BY_CONTROLLER_UID,
+  ORPHANS_BY_NAMESPACE,
+  byControllerUid,
+  controllerOf,
+  newControllerRef,
+  orphansByNamespace,
+} from '../util/owners';
 import { isPodActive, isPodReady } from '../util/pods';
 import { MAX_IN_FLIGHT, settleLimit, slowStartBatch } from './batch';
 import { claimPods } from './claim';
@@ -39,26 +46,6 @@ import type { ReplicaStatus, Workload, WorkloadKind } from './workload';
 export const BURST_REPLICAS = 500;
 /** controller.SlowStartInitialBatchSize. */
 export const SLOW_START_INITIAL_BATCH = 1;
-
-/**
- * Pod index: the uid of the pod's controller (none for orphans). Same name and meaning as the
- * Deployment and DaemonSet controllers' index, so the shared pod informer keeps one.
- */
-export const PODS_BY_CONTROLLER_UID = 'controllerUid';
-/** Pod index: the namespace of pods that have no controller. */
-export const ORPHAN_PODS_BY_NAMESPACE = 'orphansByNamespace';
-
-export function podsByControllerUid(pod: Pod): string[] {
-  const uid = controllerOf(pod)?.uid;
-  return uid ? [uid] : [];
-}
-
-export function orphanPodsByNamespace(pod: Pod): string[] {
-  return controllerOf(pod) ? [] : [pod.metadata?.namespace ?? ''];
-}
-
-/** Owner index: the uid of the object's own controller (a Deployment for ReplicaSets). */
-export const OWNERS_BY_CONTROLLER_UID = 'controllerUid';
 
 function podKey(pod: Pod): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
@@ -74,12 +61,9 @@ export function createReplicaController(kind: WorkloadKind, ctx: ControllerConte
   const expectations = new Expectations(() => ctx.now().getTime());
   const owners = ctx.informers.informer<Workload>(kind.ref);
   const pods = ctx.informers.informer<Pod>(R.pods);
-  pods.addIndex(PODS_BY_CONTROLLER_UID, podsByControllerUid);
-  pods.addIndex(ORPHAN_PODS_BY_NAMESPACE, orphanPodsByNamespace);
-  owners.addIndex(OWNERS_BY_CONTROLLER_UID, (o) => {
-    const uid = controllerOf(o)?.uid;
-    return uid ? [uid] : [];
-  });
+  pods.addIndex(BY_CONTROLLER_UID, byControllerUid);
+  pods.addIndex(ORPHANS_BY_NAMESPACE, orphansByNamespace);
+  owners.addIndex(BY_CONTROLLER_UID, byControllerUid);
   const recorder = ctx.recorder(kind.component);
   const control = new PodControl(ctx.client, recorder);
   const ownerClient = ctx.client.resource<Workload>(kind.ref);
@@ -168,10 +152,10 @@ export function createReplicaController(kind: WorkloadKind, ctx: ControllerConte
   /** Pods of every object sharing `owner`'s controller, for the scale-down ranking. */
   const relatedPods = (owner: Workload): Pod[] => {
     const parent = controllerOf(owner)?.uid;
-    if (!parent) return pods.byIndex(PODS_BY_CONTROLLER_UID, owner.metadata?.uid ?? '');
+    if (!parent) return pods.byIndex(BY_CONTROLLER_UID, owner.metadata?.uid ?? '');
     const out: Pod[] = [];
-    for (const sibling of owners.byIndex(OWNERS_BY_CONTROLLER_UID, parent)) {
-      out.push(...pods.byIndex(PODS_BY_CONTROLLER_UID, sibling.metadata?.uid ?? ''));
+    for (const sibling of owners.byIndex(BY_CONTROLLER_UID, parent)) {
+      out.push(...pods.byIndex(BY_CONTROLLER_UID, sibling.metadata?.uid ?? ''));
     }
     return out;
   };
@@ -267,8 +251,8 @@ export function createReplicaController(kind: WorkloadKind, ctx: ControllerConte
     const needsSync = expectations.satisfied(key);
     const [namespace] = splitKey(key);
     const candidates = [
-      ...pods.byIndex(PODS_BY_CONTROLLER_UID, owner.metadata?.uid ?? ''),
-      ...pods.byIndex(ORPHAN_PODS_BY_NAMESPACE, namespace),
+      ...pods.byIndex(BY_CONTROLLER_UID, owner.metadata?.uid ?? ''),
+      ...pods.byIndex(ORPHANS_BY_NAMESPACE, namespace),
     ].filter(isPodActive);
     const { claimed, errors } = await claimPods(
       owner,

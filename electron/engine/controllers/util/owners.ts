@@ -29,3 +29,19 @@ export function newControllerRef(owner: KubeObject): OwnerReference {
 export function isDeleting(obj: KubeObject): boolean {
   return Boolean(obj.metadata?.deletionTimestamp);
 }
+
+/**
+ * Informer index: the uid of an object's controller ownerReference. Every controller uses this
+ * one name and function, so a shared informer (pods above all) keeps one such index.
+ */
+export const BY_CONTROLLER_UID = 'controllerUid';
+export function byControllerUid(obj: KubeObject): string[] {
+  const uid = controllerOf(obj)?.uid;
+  return uid ? [uid] : [];
+}
+
+/** Informer index: the namespace of objects without a controller (the adoption candidates). */
+export const ORPHANS_BY_NAMESPACE = 'orphansByNamespace';
+export function orphansByNamespace(obj: KubeObject): string[] {
+  return controllerOf(obj) ? [] : [obj.metadata?.namespace ?? ''];
+}

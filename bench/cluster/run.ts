@@ -11,15 +11,14 @@
  * on 1,000 nodes; engine RSS ≤ 400 MB. Every wait is bounded; all traffic goes to 127.0.0.1.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { startServer } from '../../e2e/support/pilothouse-server';
-import { createKubeClient } from '../../electron/kube/client';
 import { Informer } from '../../electron/kube/informer';
 import { SILENT } from '../../electron/kube/log';
 import { R } from '../../electron/kube/resources';
 import { startSimNodes } from '../../electron/sim/nodes';
+import { adminClient } from '../../electron/kube/testing';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -63,21 +62,13 @@ async function main() {
       .trim()
       .split('\n')[0],
   );
-  const pki = path.join(server.dataDir, 'pki');
-  const read = (f: string) => fs.readFileSync(path.join(pki, f), 'utf8');
-  const conn = {
-    server: server.apiUrl,
-    caPem: read('ca.crt'),
-    certPem: read('admin.crt'),
-    keyPem: read('admin.key'),
-  };
-  const client = createKubeClient({ ...conn, maxSockets: 64 });
+  const client = await adminClient(server);
   try {
     emit({ figure: 'engine memory, empty cluster', ...memoryMb(enginePid) });
 
     let started = Date.now();
     const sim = await startSimNodes({
-      client: createKubeClient({ ...conn, maxSockets: 64 }),
+      client: await adminClient(server),
       count: NODES,
       namePrefix: 'bench-',
     });

@@ -7,7 +7,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Lease } from 'kubernetes-types/coordination/v1';
 import type { Pod } from 'kubernetes-types/core/v1';
@@ -21,7 +20,7 @@ import {
 } from '../../../e2e/support/pilothouse-server';
 import { waitFor } from '../../engine/controllers/testing';
 import { EtcdCluster } from '../../engine/store/testing/etcd-cluster';
-import { createKubeClient } from '../../kube/client';
+import { adminClient } from '../../kube/testing';
 import { R } from '../../kube/resources';
 import type { KubeClient } from '../../kube/types';
 import { startSimNodes, type SimNodes } from '../../sim/nodes';
@@ -45,14 +44,7 @@ afterAll(async () => {
 });
 
 async function clientOf(s: RunningServer): Promise<KubeClient> {
-  const pki = path.join(s.dataDir, 'pki');
-  const read = (f: string) => readFile(path.join(pki, f), 'utf8');
-  const c = createKubeClient({
-    server: s.apiUrl,
-    caPem: await read('ca.crt'),
-    certPem: await read('admin.crt'),
-    keyPem: await read('admin.key'),
-  });
+  const c = await adminClient(s);
   clients.push(c);
   return c;
 }

@@ -43,6 +43,15 @@ const MAX_FOLD_KEYS = 4096;
 const AGGREGATE_MAX_EVENTS = 10;
 const COMBINED_PREFIX = '(combined from similar events): ';
 
+/** Map.set that first drops the oldest entry once MAX_FOLD_KEYS are held. */
+function setBounded<V>(map: Map<string, V>, key: string, value: V): void {
+  if (map.size >= MAX_FOLD_KEYS) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+  map.set(key, value);
+}
+
 interface Folded {
   namespace: string;
   name: string;
@@ -107,11 +116,7 @@ export function createEventRecorder(client: KubeClient, log: Logger, opts: Recor
       let group = similar.get(similarKey);
       if (!group || t.getTime() - group.since >= FOLD_WINDOW_MS) {
         group = { messages: new Set(), since: t.getTime() };
-        if (similar.size >= MAX_FOLD_KEYS) {
-          const oldest = similar.keys().next().value;
-          if (oldest !== undefined) similar.delete(oldest);
-        }
-        similar.set(similarKey, group);
+        setBounded(similar, similarKey, group);
       }
       group.messages.add(message);
       // Past the limit, every further similar event lands in one combined event.
@@ -135,11 +140,7 @@ export function createEventRecorder(client: KubeClient, log: Logger, opts: Recor
         return;
       }
       const name = `${meta.name ?? 'object'}.${(t.getTime() * 1e6 + Math.floor(Math.random() * 1e6)).toString(16)}`;
-      if (folded.size >= MAX_FOLD_KEYS) {
-        const oldest = folded.keys().next().value;
-        if (oldest !== undefined) folded.delete(oldest);
-      }
-      folded.set(foldKey, { namespace, name, count: 1, at: t.getTime() });
+      setBounded(folded, foldKey, { namespace, name, count: 1, at: t.getTime() });
       const body: Event = {
         apiVersion: 'v1',
         kind: 'Event',

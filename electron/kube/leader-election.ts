@@ -58,9 +58,8 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
 
   let stopped = false;
   let leading: AbortController | null = null;
-  let observed: { holder: string; rv: string; at: number; record: string } = {
+  let observed: { holder: string; at: number; record: string } = {
     holder: '',
-    rv: '',
     at: 0,
     record: '',
   };
@@ -122,7 +121,7 @@ export function startLeaderElection(opts: LeaderElectionOptions): LeaderElector 
     const holder = lease.spec?.holderIdentity ?? '';
     const record = JSON.stringify(lease.spec ?? {});
     if (record !== observed.record) {
-      observed = { holder, rv: lease.metadata?.resourceVersion ?? '', at: Date.now(), record };
+      observed = { holder, at: Date.now(), record };
       if (holder) opts.onNewLeader?.(holder);
     }
   }

@@ -8,9 +8,9 @@ import {
   nodeShouldRunDaemonPod,
   pinToNode,
   targetNodeName,
-  toleratesTaint,
   withDaemonTolerations,
 } from './eligibility';
+import { toleratesTaint } from '../../../kube/tolerations';
 import { makeDaemonSet, makeNode } from './testing';
 
 const term = (t: NodeSelectorTerm) => [t];

@@ -20,9 +20,9 @@ import type {
   Pod,
   PodSpec,
   PodTemplateSpec,
-  Taint,
   Toleration,
 } from 'kubernetes-types/core/v1';
+import { findUntoleratedTaint } from '../../../kube/tolerations';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revisions';
 
 /** extensions.DaemonSetTemplateGenerationKey: the deprecated generation label, still set. */
@@ -81,26 +81,6 @@ export function withDaemonTolerations(spec: PodSpec): Toleration[] {
     else tolerations.push(t);
   }
   return tolerations;
-}
-
-/** Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator ?? 'Equal';
-  if (op === 'Exists') return true;
-  return op === 'Equal' && (t.value ?? '') === (taint.value ?? '');
-}
-
-/** v1helper.FindMatchingUntoleratedTaint: the first taint passing `filter` that nothing tolerates. */
-export function findUntoleratedTaint(
-  taints: Taint[] | undefined,
-  tolerations: Toleration[] | undefined,
-  filter: (t: Taint) => boolean,
-): Taint | undefined {
-  return (taints ?? []).find(
-    (taint) => filter(taint) && !(tolerations ?? []).some((t) => toleratesTaint(t, taint)),
-  );
 }
 
 function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {

@@ -1,18 +1,18 @@
 import type { Node, Taint, Toleration } from 'kubernetes-types/core/v1';
 import { describe, expect, it } from 'vitest';
+import { toleratesTaint } from '../../../kube/tolerations';
 import {
   applyTaints,
   matchingTolerations,
   minTolerationSeconds,
   noScheduleTaintDiff,
-  tolerates,
   UNREACHABLE_NO_EXECUTE,
 } from './taints';
 
 const unreachable: Taint = { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' };
 const dedicated: Taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };
 
-describe('tolerates', () => {
+describe('toleratesTaint', () => {
   it.each<[string, Toleration, Taint, boolean]>([
     ['Exists on the key', { key: unreachable.key, operator: 'Exists' }, unreachable, true],
     ['Exists with no key tolerates everything', { operator: 'Exists' }, dedicated, true],
@@ -28,7 +28,7 @@ describe('tolerates', () => {
     ['another key', { key: 'other', operator: 'Exists' }, unreachable, false],
     ['an unknown operator', { key: 'dedicated', operator: 'Lt', value: 'gpu' }, dedicated, false],
   ])('%s', (_what, tol, taint, want) => {
-    expect(tolerates(tol, taint)).toBe(want);
+    expect(toleratesTaint(tol, taint)).toBe(want);
   });
 });
 

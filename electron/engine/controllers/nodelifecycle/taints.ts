@@ -4,6 +4,7 @@
  * tainteviction.getMinTolerationTime, pkg/util/taints). Pure functions.
  */
 import type { Node, NodeCondition, Taint, Toleration } from 'kubernetes-types/core/v1';
+import { toleratesTaint } from '../../../kube/tolerations';
 
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -42,20 +43,6 @@ export function hasTaint(taints: readonly Taint[] | undefined, t: Taint): boolea
   return (taints ?? []).some((x) => sameTaint(x, t));
 }
 
-/** Toleration.ToleratesTaint. */
-export function tolerates(tol: Toleration, taint: Taint): boolean {
-  if (tol.effect && tol.effect !== taint.effect) return false;
-  if (tol.key && tol.key !== taint.key) return false;
-  switch (tol.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
-    case 'Equal':
-      return (tol.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
-}
-
 /**
  * v1helper.GetMatchingTolerations: whether every taint is tolerated, and for each taint the
  * first toleration that does so.
@@ -66,7 +53,7 @@ export function matchingTolerations(
 ): { all: boolean; used: Toleration[] } {
   const used: Toleration[] = [];
   for (const taint of taints) {
-    const tol = (tolerations ?? []).find((t) => tolerates(t, taint));
+    const tol = (tolerations ?? []).find((t) => toleratesTaint(t, taint));
     if (!tol) return { all: false, used: [] };
     used.push(tol);
   }

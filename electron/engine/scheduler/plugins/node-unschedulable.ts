@@ -4,7 +4,7 @@
  */
 import type { Pod } from 'kubernetes-types/core/v1';
 import { unresolvable, type FilterPlugin, type NodeInfo, type PluginFactory } from '../framework/types';
-import { tolerationsTolerateTaint } from './helpers/tolerations';
+import { tolerationsTolerateTaint } from '../../../kube/tolerations';
 
 export const NAME = 'NodeUnschedulable';
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';

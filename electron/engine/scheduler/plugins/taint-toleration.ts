@@ -14,7 +14,7 @@ import {
   type ScorePlugin,
 } from '../framework/types';
 import { defaultNormalizeScore } from './helpers/normalize';
-import { doNotSchedule, findUntoleratedTaint, tolerationsTolerateTaint } from './helpers/tolerations';
+import { doNotSchedule, findUntoleratedTaint, tolerationsTolerateTaint } from '../../../kube/tolerations';
 
 export const NAME = 'TaintToleration';
 export const errReason = (t: Taint): string => `node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`;

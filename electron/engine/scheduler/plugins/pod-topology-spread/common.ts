@@ -11,7 +11,7 @@ import {
   type NodeInfo,
 } from '../../framework/types';
 import { requiredMatches, type RequiredNodeAffinity } from '../helpers/node-selector';
-import { doNotSchedule, findUntoleratedTaint } from '../helpers/tolerations';
+import { doNotSchedule, findUntoleratedTaint } from '../../../../kube/tolerations';
 
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_ZONE = 'topology.kubernetes.io/zone';

@@ -15,13 +15,13 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1';
 import type {
   Affinity,
   Node,
-  NodeSelectorRequirement,
   NodeSelectorTerm,
   Pod,
   PodSpec,
   PodTemplateSpec,
   Toleration,
 } from 'kubernetes-types/core/v1';
+import { compileTerm, requiredMatches, requiredNodeAffinity, termMatches } from '../../../kube/node-selector';
 import { findUntoleratedTaint } from '../../../kube/tolerations';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../history/revisions';
 
@@ -83,54 +83,21 @@ export function withDaemonTolerations(spec: PodSpec): Toleration[] {
   return tolerations;
 }
 
-function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1) return false;
-      const have = Number.parseInt(value, 10);
-      const want = Number.parseInt(values[0] ?? '', 10);
-      if (Number.isNaN(have) || Number.isNaN(want)) return false;
-      return r.operator === 'Gt' ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
-}
-
 /**
  * nodeaffinity's NodeSelector match: terms are ORed; within a term, matchExpressions (on
  * labels) and matchFields (only `metadata.name` exists) are ANDed; an empty term matches
  * nothing.
  */
 export function nodeMatchesTerms(node: Node, terms: NodeSelectorTerm[]): boolean {
-  const labels = node.metadata?.labels ?? {};
   return terms.some((term) => {
-    const exprs = term.matchExpressions ?? [];
-    const fields = term.matchFields ?? [];
-    if (exprs.length === 0 && fields.length === 0) return false;
-    return (
-      exprs.every((r) => requirementMatches(r, Object.hasOwn(labels, r.key) ? labels[r.key] : undefined)) &&
-      fields.every((r) => r.key === 'metadata.name' && requirementMatches(r, node.metadata?.name))
-    );
+    const compiled = compileTerm(term);
+    return compiled !== null && termMatches(compiled, node);
   });
 }
 
 /** nodeaffinity.GetRequiredNodeAffinity(pod).Match(node): nodeSelector and required terms. */
 export function requiredNodeAffinityMatches(spec: PodSpec, node: Node): boolean {
-  const labels = node.metadata?.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  return !required || nodeMatchesTerms(node, required.nodeSelectorTerms);
+  return requiredMatches(requiredNodeAffinity({ spec }), node);
 }
 
 export interface ShouldRun {

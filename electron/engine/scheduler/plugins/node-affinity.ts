@@ -28,7 +28,7 @@ import {
   type RequiredNodeAffinity,
   type WeightedTerm,
   type CompiledTerm,
-} from './helpers/node-selector';
+} from '../../../kube/node-selector';
 
 export const NAME = 'NodeAffinity';
 export const ERR_REASON_POD = "node(s) didn't match Pod's node affinity/selector";

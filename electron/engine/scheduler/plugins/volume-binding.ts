@@ -22,7 +22,7 @@ import {
   type PreFilterPlugin,
   type VolumeLister,
 } from '../framework/types';
-import { compileTerm, termMatches } from './helpers/node-selector';
+import { compileTerm, termMatches } from '../../../kube/node-selector';
 
 export const NAME = 'VolumeBinding';
 export const ERR_REASON_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';

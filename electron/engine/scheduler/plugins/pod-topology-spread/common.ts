@@ -10,7 +10,7 @@ import {
   type CompiledSelector,
   type NodeInfo,
 } from '../../framework/types';
-import { requiredMatches, type RequiredNodeAffinity } from '../helpers/node-selector';
+import { requiredMatches, type RequiredNodeAffinity } from '../../../../kube/node-selector';
 import { doNotSchedule, findUntoleratedTaint } from '../../../../kube/tolerations';
 
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';

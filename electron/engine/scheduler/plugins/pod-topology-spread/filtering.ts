@@ -14,7 +14,7 @@ import {
   type NodeInfo,
   type PodInfo,
 } from '../../framework/types';
-import { requiredNodeAffinity, type RequiredNodeAffinity } from '../helpers/node-selector';
+import { requiredNodeAffinity, type RequiredNodeAffinity } from '../../../../kube/node-selector';
 import {
   compileConstraints,
   countMatchingCached,

@@ -17,7 +17,7 @@ import {
   type PodInfo,
   type Snapshot,
 } from '../../framework/types';
-import { requiredNodeAffinity } from '../helpers/node-selector';
+import { requiredNodeAffinity } from '../../../../kube/node-selector';
 import {
   LABEL_HOSTNAME,
   compileConstraints,
